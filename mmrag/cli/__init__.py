@@ -1,0 +1,1 @@
+"""The `mmrag` command line."""

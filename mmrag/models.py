@@ -1,0 +1,45 @@
+"""Resolve model references.
+
+A reference is an HF id (``sentence-transformers/all-MiniLM-L6-v2``), a local path, or
+``package:<module>/<sub/path>`` for weights shipped inside an installed Python package
+(how the offline defaults run with no model hub).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.resources
+from pathlib import Path
+
+from mmrag.errors import ModelError
+
+PACKAGE_PREFIX = "package:"
+
+
+def resolve_model_ref(ref: str) -> str:
+    """Return a local path for ``package:`` references and existing paths; other refs unchanged (HF ids)."""
+    if ref.startswith(PACKAGE_PREFIX):
+        spec = ref[len(PACKAGE_PREFIX):]
+        module, _, sub = spec.partition("/")
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            dist = module.replace("_", "-")
+            raise ModelError(
+                f"model '{ref}' needs the Python package '{dist}': run `pip install {dist}`"
+            ) from None
+        root = Path(str(importlib.resources.files(module)))
+        path = root / sub if sub else root
+        if not path.exists():
+            raise ModelError(f"model '{ref}': '{path}' is missing from the installed package '{module}'")
+        return str(path)
+    p = Path(ref).expanduser()
+    if p.exists():
+        return str(p)
+    if ref.startswith((".", "/", "~")):
+        raise ModelError(f"model path '{ref}' does not exist: check the path in your config")
+    return ref
+
+
+def is_local(ref: str) -> bool:
+    return ref.startswith(PACKAGE_PREFIX) or Path(ref).expanduser().exists()

@@ -1,0 +1,118 @@
+"""Data passed between stages. Every stage takes and returns these pydantic models."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Modality = Literal["text", "image", "video"]
+Granularity = Literal["paragraph", "document", "image", "clip", "video"]
+
+#: The route that means "answer without retrieval".
+NO_RETRIEVAL = "none"
+
+
+class Item(BaseModel):
+    """One stored unit of a corpus: a passage, a whole document, an image, a clip or a whole video."""
+
+    id: str = Field(description="Stable point id (UUID string) derived from source + content.")
+    key: str = Field(description="Human-readable stable key, e.g. 'docs/solar.md#3' or 'talk.mp4@30-60'.")
+    corpus: str
+    route: str
+    modality: Modality
+    granularity: Granularity
+    source: str = Field(description="File path or record id the item came from.")
+    title: str | None = None
+    text: str = Field(default="", description="Passage or document text; for media, the text view.")
+    caption: str | None = None
+    ocr_text: str | None = None
+    transcript: str | None = None
+    media_path: str | None = Field(default=None, description="Image or video file.")
+    start: float | None = Field(default=None, description="Clip start, seconds.")
+    end: float | None = Field(default=None, description="Clip end, seconds.")
+    frame_times: list[float] = Field(default_factory=list, description="Sampled frame timestamps, seconds.")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def text_view(self) -> str:
+        """What a text-only model sees of this item: text, or caption + OCR + transcript for media."""
+        if self.modality == "text":
+            return self.text
+        parts = []
+        if self.caption:
+            parts.append(f"Caption: {self.caption}")
+        if self.ocr_text:
+            parts.append(f"Text in the {'image' if self.modality == 'image' else 'video frames'}: {self.ocr_text}")
+        if self.transcript:
+            parts.append(f"Transcript: {self.transcript}")
+        if not parts and self.text:
+            parts.append(self.text)
+        return "\n".join(parts)
+
+    @property
+    def span(self) -> str | None:
+        if self.start is None or self.end is None:
+            return None
+        return f"{format_timestamp(self.start)}–{format_timestamp(self.end)}"
+
+
+class Hit(BaseModel):
+    """A retrieved item with its search score."""
+
+    item: Item
+    score: float
+    rank: int = 0
+    route: str = ""
+    matched_chunk: str | None = Field(default=None, description="For documents: the best-matching chunk.")
+
+
+class RouteDecision(BaseModel):
+    """Every route's probability and the routes chosen for a query."""
+
+    query: str
+    probabilities: dict[str, float]
+    routes: list[str]
+    router: str = ""
+    fallback: str | None = Field(default=None, description="Why a fallback router decided, if one did.")
+    latency_ms: float = 0.0
+
+
+class ScoredHit(BaseModel):
+    """A candidate with its relevancy score and the selector's verdict."""
+
+    hit: Hit
+    rs: float
+    calibrated: bool = True
+    kept: bool = False
+    reason: str | None = Field(default=None, description="Why it was dropped.")
+
+
+class Citation(BaseModel):
+    number: int
+    item_id: str
+    key: str
+    source: str
+    route: str
+    title: str | None = None
+    start: float | None = None
+    end: float | None = None
+
+
+class Answer(BaseModel):
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    no_context: bool = Field(default=False, description="True when answered without any retrieved source.")
+    usage: dict[str, int] = Field(default_factory=dict)
+    latency_s: float = 0.0
+    model: str = ""
+    request: dict[str, Any] = Field(default_factory=dict, description="The exact request, images elided.")
+    notes: list[str] = Field(default_factory=list)
+    trace: dict[str, Any] = Field(default_factory=dict)
+
+
+def format_timestamp(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
