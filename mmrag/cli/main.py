@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
+from typer.core import TyperGroup
 
 from mmrag.errors import MMRAGError
 
+
+class _UserErrorsAsOneLine(TyperGroup):
+    """Prints an ``MMRAGError`` as one red line and exits 1; real bugs keep their traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MMRAGError as e:
+            from mmrag.cli.common import err_console
+
+            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            raise SystemExit(1) from None
+
+
 app = typer.Typer(
     name="mmrag",
+    cls=_UserErrorsAsOneLine,
     help="Multimodal RAG: route a question to the right corpus, retrieve, rerank by relevancy, answer with a VLM.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -20,22 +34,18 @@ app.add_typer(eval_app, name="eval")
 
 
 def _register() -> None:
-    # Each command module adds its commands to the app; import order is the --help order.
+    # Each command module adds its commands; import order is the --help order.
     from mmrag.cli import ingest_cmds
 
     for module in (ingest_cmds,):
         module.register(app, eval_app)
 
 
-def main() -> None:
-    _register()
-    try:
-        app()
-    except MMRAGError as e:
-        from mmrag.cli.common import err_console
+_register()
 
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+
+def main() -> None:
+    app()
 
 
 if __name__ == "__main__":
