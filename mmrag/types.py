@@ -116,3 +116,12 @@ def format_timestamp(seconds: float) -> str:
     m, s = divmod(int(round(seconds)), 60)
     h, m = divmod(m, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class Selection(BaseModel):
+    """The selector's output: kept candidates (best first) and dropped ones with reasons."""
+
+    kept: list[ScoredHit] = Field(default_factory=list)
+    dropped: list[ScoredHit] = Field(default_factory=list)
+    tau: float = 0.5
+    k: int = 5
