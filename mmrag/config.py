@@ -99,6 +99,10 @@ class GeneratorConfig(_Section):
     frames_per_item: int = 4
     doc_token_budget: int = 512
     use_video_url: bool = False
+    vision: bool | None = Field(
+        default=None,
+        description="Whether the model takes image parts; null = by backend (openai/transformers yes, gguf no).",
+    )
 
 
 class MMRAGConfig(_Section):

@@ -1,0 +1,79 @@
+"""The generator: builds the request, calls a chat backend, resolves citations into an ``Answer``.
+
+A backend only knows how to complete chat messages; everything RAG-specific (source numbering, image
+cap, citations, trace) lives here, so every backend behaves the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any, Protocol, runtime_checkable
+
+from PIL import Image
+
+from mmrag.config import GeneratorConfig
+from mmrag.generate.citations import resolve_citations
+from mmrag.generate.prompt import BuiltRequest, RequestBuilder, elide_images
+from mmrag.types import Answer, ScoredHit
+
+
+@runtime_checkable
+class ChatBackend(Protocol):
+    """Completes OpenAI-style chat messages. ``vision`` says whether it accepts image parts."""
+
+    name: str
+    vision: bool
+
+    def complete(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> tuple[str, dict[str, int]]: ...
+
+    def stream(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> Iterator[str | dict[str, int]]:
+        """Yields text deltas; may yield one usage dict (at the end)."""
+        ...
+
+
+class RAGGenerator:
+    """``Generator`` over any ``ChatBackend``."""
+
+    def __init__(self, backend: ChatBackend, cfg: GeneratorConfig | None = None):
+        self.backend = backend
+        self.cfg = cfg or GeneratorConfig()
+        self.builder = RequestBuilder(self.cfg, vision=backend.vision)
+
+    def build(self, query: str, kept: list[ScoredHit], image: Image.Image | None = None) -> BuiltRequest:
+        return self.builder.build(query, kept, image)
+
+    def _answer(self, req: BuiltRequest, text: str, usage: dict[str, int], latency: float) -> Answer:
+        text = text.strip()
+        return Answer(
+            text=text,
+            citations=[] if req.no_context else resolve_citations(text, req.sources),
+            no_context=req.no_context,
+            usage=usage,
+            latency_s=latency,
+            model=self.backend.name,
+            request={"messages": elide_images(req.messages), "max_tokens": self.cfg.max_tokens,
+                     "temperature": self.cfg.temperature},
+            notes=list(req.notes),
+            trace={"backend": type(self.backend).__name__, "sources": [s.key for s in req.sources],
+                   "n_images": req.n_images, "dropped_visuals": req.dropped_visuals},
+        )
+
+    def generate(self, query: str, kept: list[ScoredHit], image: Image.Image | None = None) -> Answer:
+        req = self.build(query, kept, image)
+        t0 = time.perf_counter()
+        text, usage = self.backend.complete(req.messages, self.cfg.max_tokens, self.cfg.temperature)
+        return self._answer(req, text, usage, time.perf_counter() - t0)
+
+    def stream(self, query: str, kept: list[ScoredHit], image: Image.Image | None = None) -> Iterator[str | Answer]:
+        req = self.build(query, kept, image)
+        t0 = time.perf_counter()
+        pieces: list[str] = []
+        usage: dict[str, int] = {}
+        for delta in self.backend.stream(req.messages, self.cfg.max_tokens, self.cfg.temperature):
+            if isinstance(delta, dict):
+                usage = delta
+            elif delta:
+                pieces.append(delta)
+                yield delta
+        yield self._answer(req, "".join(pieces), usage, time.perf_counter() - t0)

