@@ -1,0 +1,77 @@
+"""Planning: what items a set of paths yields, with their keys and ids, before anything expensive runs.
+
+A ``Unit`` is a planned item: its key and deterministic id are known up front (from the content hash), and
+``build()`` does the expensive part (decoding, OCR, ASR) only for units the store does not have yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from mmrag.types import Item
+
+
+@dataclass
+class Built:
+    """A built item: the Item, its text chunks (chunk 0 rides on the head point) and images to embed.
+
+    ``image_groups``: each group is mean-pooled into one vector and the groups' vectors are mean-pooled
+    again (an image: [[img]]; a clip: [frames]; a whole video: one group per clip).
+    """
+
+    item: Item
+    chunks: list[str]
+    image_groups: list[list[Image.Image]] = field(default_factory=list)
+
+
+@dataclass
+class Unit:
+    key: str
+    id: str
+    source: str
+    build: Callable[[], Built]
+    #: Called for every unit that will be built, before any is built (lets units of one file share decoding).
+    prepare: Callable[[], None] | None = None
+    #: Text length when known at plan time: batches of similar lengths pad less in the encoder.
+    size: int = 0
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    rel: str
+
+
+def discover(paths: list[Path], accept: set[str], ignore: set[str], kind: str) -> tuple[list[SourceFile], list[Skipped]]:
+    """Files under ``paths`` with an accepted extension; unknown extensions and missing paths are reported."""
+    files: list[SourceFile] = []
+    skipped: list[Skipped] = []
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            skipped.append(Skipped(str(p), "path does not exist: check the path or the corpus 'sources'"))
+            continue
+        if p.is_dir():
+            root = p
+            candidates = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        else:
+            root, candidates = None, [p]
+        for f in candidates:
+            ext = f.suffix.lower()
+            if ext in accept:
+                files.append(SourceFile(f, f.relative_to(root).as_posix() if root else f.name))
+            elif ext in ignore and root is not None:
+                continue  # sidecars (captions, subtitles, manifests) are read with their media file
+            else:
+                skipped.append(Skipped(str(f), f"unknown extension '{ext or f.name}' for {'an' if kind[0] in 'aeiou' else 'a'} {kind} corpus (expected {', '.join(sorted(accept))})"))
+    return files, skipped

@@ -1,0 +1,249 @@
+"""The ingest loop: plan units, skip the ones stored, build + encode + upsert the rest in committed batches."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from qdrant_client import models
+
+from mmrag.config import MMRAGConfig
+from mmrag.encoders import load_image_text_encoder, load_text_encoder
+from mmrag.encoders.base import ImageTextEncoder, TextEncoder, l2_normalise
+from mmrag.errors import CorpusError, InputError
+from mmrag.ingest.media_units import Timings, plan_images, plan_videos
+from mmrag.ingest.plan import Built, Skipped, Unit, discover
+from mmrag.ingest.text import JSONL_EXTENSIONS, TEXT_EXTENSIONS
+from mmrag.ingest.text_units import plan_text
+from mmrag.registry import CorpusSpec
+from mmrag.store.qdrant import IMAGE, TEXT, PointData, VectorStore, chunk_point_id
+
+VIDEO_SIDECARS = {".srt", ".vtt", ".txt", ".json"}
+
+
+@dataclass
+class IngestReport:
+    corpus: str
+    collection: str
+    ingested: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    points: int = 0
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.skipped)
+
+
+def corpus_encoders(cfg: MMRAGConfig, spec: CorpusSpec) -> tuple[TextEncoder, ImageTextEncoder | None]:
+    """The corpus's encoders: its registry overrides, else the pipeline's. Image-text only for media corpora."""
+    text = load_text_encoder(cfg.encoders.text, spec.encoders.text)
+    image = None
+    if spec.modality in ("image", "video"):
+        image = load_image_text_encoder(cfg.encoders.image_text, spec.encoders.image_text)
+    return text, image
+
+
+def collection_layout(text: TextEncoder, image: ImageTextEncoder | None) -> tuple[dict[str, int], dict[str, str]]:
+    dims, names = {TEXT: text.dim}, {TEXT: text.name}
+    if image is not None:
+        dims[IMAGE], names[IMAGE] = image.dim, image.name
+    return dims, names
+
+
+class Ingestor:
+    """Ingests paths into one corpus's collection. Resumable: stored items (by id) are never rebuilt."""
+
+    def __init__(self, cfg: MMRAGConfig, store: VectorStore, *, text_encoder: TextEncoder | None = None,
+                 image_encoder: ImageTextEncoder | None = None, ocr=None, transcriber_factory=None):
+        self.cfg = cfg
+        self.store = store
+        self._text_override = text_encoder
+        self._image_override = image_encoder
+        self._ocr = ocr
+        self._transcriber_factory = transcriber_factory
+        self._asr = None
+
+    def _ocr_engine(self):
+        if not self.cfg.ingest.ocr:
+            return None
+        if self._ocr is None:
+            from mmrag.media.ocr import OCR
+
+            self._ocr = OCR()
+        return self._ocr
+
+    def _transcriber(self):
+        # One transcriber per ingestor: the Whisper model then loads once, on the first video with audio.
+        if self._asr is None:
+            if self._transcriber_factory is not None:
+                self._asr = self._transcriber_factory()
+            else:
+                from mmrag.media.asr import Transcriber
+
+                self._asr = Transcriber(self.cfg.ingest.asr_model)
+        return self._asr
+
+    def plan(self, spec: CorpusSpec, paths: list[Path], text: TextEncoder, timings: Timings,
+             image: ImageTextEncoder | None = None) -> tuple[list[Unit], list[Skipped]]:
+        icfg = self.cfg.ingest
+        if spec.modality == "text":
+            files, skipped = discover(paths, TEXT_EXTENSIONS | JSONL_EXTENSIONS, set(), "text")
+            units, more = plan_text(spec, files, icfg, text)
+        elif spec.modality == "image":
+            from mmrag.media.images import IMAGE_EXTENSIONS
+
+            files, skipped = discover(paths, set(IMAGE_EXTENSIONS), {".txt", ".jsonl", ".json"}, "image")
+            units, more = plan_images(spec, files, icfg, self._ocr_engine(), timings)
+        else:
+            from mmrag.media.video import VIDEO_EXTENSIONS
+
+            files, skipped = discover(paths, set(VIDEO_EXTENSIONS), VIDEO_SIDECARS, "video")
+            units, more = plan_videos(spec, files, icfg, self._ocr_engine(), self._transcriber, text, timings,
+                                      need_frames=image is not None, cache_dir=self.cfg.data_path / "cache" / "video")
+        return units, skipped + more
+
+    def ingest(self, spec: CorpusSpec, paths: list[Path] | None = None, *, progress=None) -> IngestReport:
+        """Ingest ``paths`` (default: the corpus's registry sources). ``progress``: a rich Progress, optional."""
+        t0 = time.perf_counter()
+        paths = [Path(p) for p in (paths if paths else spec.source_paths())]
+        if not paths:
+            raise CorpusError(f"corpus '{spec.name}' has no 'sources' in the registry: pass paths, e.g. mmrag ingest DIR --corpus {spec.name}")
+        if self._text_override is not None:
+            text, image = self._text_override, self._image_override
+        else:
+            text, image = corpus_encoders(self.cfg, spec)
+        coll = spec.collection_name
+        report = IngestReport(spec.name, coll)
+        timings = Timings()
+        with timings.timed("plan"):
+            units, skipped = self.plan(spec, paths, text, timings, image)
+        report.skipped.extend(skipped)
+        units = self._dedupe(units, report)
+        dims, names = collection_layout(text, image)
+        self.store.ensure_collection(coll, dims, names)
+        with timings.timed("lookup"):
+            existing = self.store.existing_ids(coll, [u.id for u in units])
+        # Similar lengths per batch (as the encoder's own length sort would give over the whole set); media
+        # units have size 0 and keep their order, so the clips of one video stay together.
+        missing = sorted((u for u in units if u.id not in existing), key=lambda u: u.size)
+        report.unchanged = len(units) - len(missing)
+        for u in missing:
+            if u.prepare is not None:
+                u.prepare()
+        task = progress.add_task(f"ingest {spec.name}", total=len(missing)) if progress is not None else None
+        bs = self.cfg.store.upsert_batch_size
+        # Writes run on one background thread so batch i is stored while batch i+1 is encoded; one worker
+        # keeps batches in order, and waiting for it before leaving keeps every finished batch on error.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmrag-upsert")
+        pending: Future | None = None
+        try:
+            for i in range(0, len(missing), bs):
+                batch = missing[i : i + bs]
+                write = self._ingest_batch(coll, batch, text, image, report, timings)
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(write) if write is not None else None
+                if progress is not None:
+                    progress.advance(task, len(batch))
+            if pending is not None:
+                pending.result()
+        finally:
+            writer.shutdown(wait=True)
+        report.stages = dict(timings)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    @staticmethod
+    def _dedupe(units: list[Unit], report: IngestReport) -> list[Unit]:
+        seen_ids, seen_keys, out = set(), {}, []
+        for u in units:
+            if u.id in seen_ids:
+                continue  # the very same content twice: one item
+            if u.key in seen_keys:
+                report.skipped.append(Skipped(u.source, f"duplicate key '{u.key}' (also in {seen_keys[u.key]}): give records unique ids"))
+                continue
+            seen_ids.add(u.id)
+            seen_keys[u.key] = u.source
+            out.append(u)
+        return out
+
+    def _ingest_batch(self, coll: str, batch: list[Unit], text: TextEncoder, image: ImageTextEncoder | None,
+                      report: IngestReport, timings: Timings) -> Callable[[], None] | None:
+        """Build and encode a batch; returns the function that writes it (run by the caller's writer thread)."""
+        built: list[Built] = []
+        for u in batch:
+            try:
+                b = u.build()
+            except InputError as e:
+                report.skipped.append(Skipped(u.source, str(e)))
+                continue
+            if not b.chunks and (image is None or not b.image_groups):
+                report.skipped.append(Skipped(u.source, f"'{u.key}' has no text to embed (no caption, OCR text or transcript): add a caption or subtitles"))
+                continue
+            built.append(b)
+        if not built:
+            return None
+        all_chunks = [c for b in built for c in b.chunks]
+        with timings.timed("encode_text"):
+            text_vecs = text.encode(all_chunks) if all_chunks else np.zeros((0, text.dim), np.float32)
+        image_vecs: list[np.ndarray | None] = [None] * len(built)
+        if image is not None:
+            with timings.timed("encode_image"):
+                flat = [im for b in built for g in b.image_groups for im in g]
+                vecs = image.encode_images(flat) if flat else np.zeros((0, image.dim), np.float32)
+                pos = 0
+                for j, b in enumerate(built):
+                    groups = []
+                    for g in b.image_groups:
+                        groups.append(l2_normalise(vecs[pos : pos + len(g)].mean(axis=0)))
+                        pos += len(g)
+                    if groups:
+                        image_vecs[j] = l2_normalise(np.mean(groups, axis=0))
+        chunk_points, heads = [], []
+        pos = 0
+        for j, b in enumerate(built):
+            iid = b.item.id
+            vecs = text_vecs[pos : pos + len(b.chunks)]
+            pos += len(b.chunks)
+            for ci in range(1, len(b.chunks)):
+                chunk_points.append(PointData(chunk_point_id(iid, ci), {TEXT: vecs[ci]},
+                                              {"item_id": iid, "item_key": b.item.key, "chunk_index": ci, "chunk_text": b.chunks[ci]}))
+            head_vecs = {}
+            if len(b.chunks):
+                head_vecs[TEXT] = vecs[0]
+            if image_vecs[j] is not None:
+                head_vecs[IMAGE] = image_vecs[j]
+            payload = {**b.item.model_dump(mode="json"), "item_id": iid, "item_key": b.item.key, "chunk_index": 0,
+                       "chunk_text": b.chunks[0] if b.chunks else None}
+            heads.append(PointData(iid, head_vecs, payload))
+
+        def write() -> None:
+            with timings.timed("upsert"):
+                # Chunks first, heads last: a head point means the item is complete.
+                self.store.upsert(coll, chunk_points)
+                self.store.upsert(coll, heads)
+                report.replaced += self._drop_old_versions(coll, [b.item.key for b in built], [b.item.id for b in built])
+            report.ingested += len(built)
+            report.points += len(chunk_points) + len(heads)
+
+        return write
+
+    def _drop_old_versions(self, coll: str, keys: list[str], ids: list[str]) -> int:
+        """Remove points of earlier versions of these keys (same key, other content), written before this run."""
+        flt = models.Filter(
+            must=[models.FieldCondition(key="item_key", match=models.MatchAny(any=keys))],
+            must_not=[models.FieldCondition(key="item_id", match=models.MatchAny(any=ids))],
+        )
+        client = self.store.client
+        old_heads = client.count(coll, count_filter=models.Filter(must=[*flt.must, models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))], must_not=flt.must_not), exact=True).count
+        if old_heads or client.count(coll, count_filter=flt, exact=True).count:
+            client.delete(coll, points_selector=models.FilterSelector(filter=flt), wait=True)
+        return old_heads
