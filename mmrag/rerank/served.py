@@ -1,0 +1,161 @@
+"""Scorers backed by an OpenAI-compatible server (vLLM): the yes/no VLM judge and score/rerank endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
+from typing import Any, Literal
+
+from mmrag.config import ServerConfig
+from mmrag.errors import ServerError
+from mmrag.rerank.base import CalibratableScorer
+from mmrag.rerank.calibration import Calibration
+from mmrag.rerank.logprobs import rs_from_logprobs
+from mmrag.rerank.views import hit_text, text_messages, vision_messages
+from mmrag.serving import OpenAIClient, top_logprobs_of_first_token
+from mmrag.types import Hit
+
+
+def run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine from sync code, also when the caller is itself inside an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class ServedJudgeScorer(CalibratableScorer):
+    """RS = p(yes) / (p(yes) + p(no)) of the served model's one-token answer, one request per candidate.
+
+    Requests run concurrently, at most ``server.max_concurrency`` at a time; timeouts and retries come
+    from the server config. Images go as data URLs, clips and videos as a few timestamped frames.
+    """
+
+    feature = "logit"
+    raw_is_probability = True
+
+    def __init__(
+        self,
+        server: ServerConfig,
+        *,
+        vision: bool = True,
+        top_logprobs: int = 20,
+        max_chars: int = 1500,
+        frames: int = 4,
+        max_pixels: int = 448 * 448,
+        calibration: Calibration | None = None,
+    ):
+        super().__init__(calibration)
+        self.server = server
+        self.client = OpenAIClient(server)
+        self.vision = vision
+        self.top_logprobs = top_logprobs
+        self.max_chars = max_chars
+        self.frames = frames
+        self.max_pixels = max_pixels
+        self.name = f"vlm-judge({server.model})" if vision else f"llm-judge({server.model})"
+
+    def _messages(self, query: str, hit: Hit) -> list[dict[str, Any]]:
+        if self.vision:
+            return vision_messages(query, hit, max_chars=self.max_chars, frames=self.frames, max_pixels=self.max_pixels)
+        return text_messages(query, hit, self.max_chars)
+
+    async def ascore_raw(self, query: str, hits: list[Hit]) -> list[float]:
+        sem = asyncio.Semaphore(max(1, self.server.max_concurrency))
+        params = {"max_tokens": 1, "temperature": 0.0, "logprobs": True, "top_logprobs": self.top_logprobs}
+        url = self.client._url("chat/completions")
+
+        async with self.client.async_client() as http:
+
+            async def one(hit: Hit) -> float:
+                messages = self._messages(query, hit)
+                async with sem:
+                    data = await self.client.achat(messages, client=http, **params)
+                top = top_logprobs_of_first_token(data)
+                if not top:
+                    raise ServerError(
+                        f"model server {url}: reply has no logprobs; the judge needs an endpoint that returns "
+                        "top_logprobs (vLLM: raise --max-logprobs to at least "
+                        f"{self.top_logprobs})"
+                    )
+                return rs_from_logprobs(top)
+
+            return list(await asyncio.gather(*(one(h) for h in hits)))
+
+    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
+        return run_sync(self.ascore_raw(query, hits))
+
+
+class ServedRerankerScorer(CalibratableScorer):
+    """A text reranker served by vLLM (e.g. Qwen3-Reranker with ``--task score``): one batched request per query."""
+
+    feature = "logit"
+    raw_is_probability = True
+
+    def __init__(
+        self,
+        server: ServerConfig,
+        *,
+        endpoint: Literal["score", "rerank"] = "score",
+        max_chars: int = 1500,
+        calibration: Calibration | None = None,
+    ):
+        super().__init__(calibration)
+        self.server = server
+        self.client = OpenAIClient(server)
+        self.endpoint = endpoint
+        self.max_chars = max_chars
+        self.name = f"served-reranker({server.model})"
+
+    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
+        docs = [hit_text(h, self.max_chars) for h in hits]
+        if self.endpoint == "score":
+            data = self.client.post("score", {"model": self.server.model, "text_1": query, "text_2": docs})
+            rows, key = data.get("data"), "score"
+        else:
+            data = self.client.post("rerank", {"model": self.server.model, "query": query, "documents": docs})
+            rows, key = data.get("results"), "relevance_score"
+        out: list[float | None] = [None] * len(hits)
+        for row in rows or []:
+            try:
+                out[int(row["index"])] = float(row[key])
+            except (KeyError, TypeError, ValueError, IndexError):
+                break
+        if any(v is None for v in out):
+            raise ServerError(
+                f"model server {self.client._url(self.endpoint)}: reply lacks a '{key}' for every document "
+                "(serve a reranker with `--task score`, or set the endpoint to 'rerank')"
+            )
+        return [float(v) for v in out]  # type: ignore[arg-type]
+
+
+class FallbackScorer:
+    """Scores with ``primary``; when its server fails, with ``fallback`` and a note for the trace."""
+
+    def __init__(self, primary: Any, fallback: Any):
+        self.primary, self.fallback = primary, fallback
+        self.active = primary
+        self.notes: list[str] = []
+        self.name = primary.name
+
+    @property
+    def calibrated(self) -> bool:
+        return bool(self.active.calibrated)
+
+    @property
+    def last_fallback(self) -> str | None:
+        """Why the last call was scored by the fallback (None when the primary scored it)."""
+        return self.notes[0] if self.notes else None
+
+    def score(self, query: str, hits: list[Hit]) -> list[float]:
+        self.notes = []
+        try:
+            self.active, self.name = self.primary, self.primary.name
+            return self.primary.score(query, hits)
+        except ServerError as e:
+            self.active, self.name = self.fallback, self.fallback.name
+            self.notes.append(f"scorer {self.primary.name} failed ({e}); fell back to {self.fallback.name}")
+            return self.fallback.score(query, hits)
