@@ -1,0 +1,108 @@
+"""The trained router's artefact: features + per-route sigmoid weights, saved as JSON + NPZ (no pickle)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from mmrag.errors import ConfigError
+from mmrag.routing.features import TfidfBlock
+
+FORMAT = "mmrag-router/1"
+META_FILE = "router.json"
+WEIGHTS_FILE = "weights.npz"
+
+
+@dataclass
+class RouterModel:
+    """Per-route logistic outputs over [embedding * embed_weight | tfidf blocks * their weights]."""
+
+    labels: list[str]
+    encoder: str | None  # None = no embedding features (the TF-IDF baseline)
+    embed_dim: int
+    embed_weight: float
+    blocks: list[TfidfBlock]
+    block_weights: list[float]
+    coef: np.ndarray  # (n_labels, n_features)
+    intercept: np.ndarray  # (n_labels,)
+    max_chars: int = 2048
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def uses_embedding(self) -> bool:
+        return self.encoder is not None and self.embed_weight > 0
+
+    def features(self, texts: list[str], embeddings: np.ndarray | None) -> sparse.csr_matrix:
+        texts = [t[: self.max_chars] for t in texts]
+        parts = []
+        if self.uses_embedding:
+            if embeddings is None:
+                raise ValueError("this router needs query embeddings")
+            parts.append(sparse.csr_matrix(np.asarray(embeddings, dtype=np.float32) * self.embed_weight))
+        for block, w in zip(self.blocks, self.block_weights):
+            parts.append(block.transform(texts) * w)
+        return sparse.hstack(parts, format="csr")
+
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray | None) -> np.ndarray:
+        """(n, n_labels) independent sigmoid probabilities."""
+        x = self.features(texts, embeddings)
+        logits = np.asarray(x @ self.coef.T) + self.intercept
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": FORMAT,
+            "labels": self.labels,
+            "encoder": self.encoder,
+            "embed_dim": self.embed_dim,
+            "embed_weight": self.embed_weight,
+            "block_weights": self.block_weights,
+            "blocks": [b.spec() for b in self.blocks],
+            "max_chars": self.max_chars,
+            "meta": self.meta,
+        }
+        (out / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        arrays = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
+        arrays.update({f"idf_{i}": b.idf.astype(np.float32) for i, b in enumerate(self.blocks)})
+        np.savez_compressed(out / WEIGHTS_FILE, **arrays)
+        return out
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "RouterModel":
+        p = Path(folder)
+        if not (p / META_FILE).is_file() or not (p / WEIGHTS_FILE).is_file():
+            raise ConfigError(
+                f"router artefact '{p}' not found or incomplete (needs {META_FILE} and {WEIGHTS_FILE}); "
+                "train one with `mmrag router train --data FILE.jsonl --out PATH`"
+            )
+        try:
+            meta = json.loads((p / META_FILE).read_text(encoding="utf-8"))
+            with np.load(p / WEIGHTS_FILE, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        except (ValueError, OSError) as e:
+            raise ConfigError(f"router artefact '{p}' cannot be read ({type(e).__name__}); retrain it with `mmrag router train`") from None
+        if meta.get("format") != FORMAT:
+            raise ConfigError(f"router artefact '{p}' has format {meta.get('format')!r}, expected {FORMAT!r}; retrain it with `mmrag router train`")
+        blocks = [
+            TfidfBlock(b["analyzer"], b["ngram_range"][0], b["ngram_range"][1], list(b["vocabulary"]), arrays[f"idf_{i}"], bool(b.get("lowercase", True)))
+            for i, b in enumerate(meta["blocks"])
+        ]
+        return cls(
+            labels=list(meta["labels"]),
+            encoder=meta["encoder"],
+            embed_dim=int(meta["embed_dim"]),
+            embed_weight=float(meta["embed_weight"]),
+            blocks=blocks,
+            block_weights=[float(w) for w in meta["block_weights"]],
+            coef=arrays["coef"],
+            intercept=arrays["intercept"],
+            max_chars=int(meta.get("max_chars", 2048)),
+            meta=meta.get("meta", {}),
+        )

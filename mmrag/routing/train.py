@@ -1,0 +1,94 @@
+"""Training the router: embed queries, fit TF-IDF blocks, one logistic regression per route (multi-label)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from mmrag.encoders.base import TextEncoder
+from mmrag.errors import InputError
+from mmrag.routing.dataset import LabelledQuery
+from mmrag.routing.features import TfidfBlock
+from mmrag.routing.model import RouterModel
+
+
+class TrainOptions(BaseModel):
+    features: Literal["embed+tfidf", "tfidf", "embed"] = Field(
+        default="embed+tfidf", description="'tfidf' alone is the plain baseline."
+    )
+    C: float = Field(default=4.0, gt=0, description="Inverse regularisation strength of each logistic regression.")
+    embed_weight: float = 1.0
+    word_weight: float = 1.0
+    char_weight: float = 1.0
+    min_df: int = 2
+    char_lowercase: bool = Field(default=False, description="False keeps case in character n-grams.")
+    balanced: bool = Field(default=True, description="Weigh classes inversely to their frequency.")
+    max_chars: int = 2048
+
+
+def embed_queries(encoder: TextEncoder, texts: list[str], max_chars: int = 2048, progress: bool = False) -> np.ndarray:
+    # Long queries are cut before encoding; the encoder truncates to its own token limit anyway.
+    return encoder.encode([t[:max_chars] for t in texts], progress=progress)
+
+
+def train_model(
+    data: list[LabelledQuery],
+    labels: list[str],
+    encoder: TextEncoder | None,
+    options: TrainOptions | None = None,
+    embeddings: np.ndarray | None = None,
+    progress: bool = False,
+) -> RouterModel:
+    """Fit a router deterministically; ``embeddings`` may be precomputed (rows aligned with ``data``)."""
+    from sklearn.linear_model import LogisticRegression
+
+    opts = options or TrainOptions()
+    if len(data) < 2:
+        raise InputError("routing training data needs at least two labelled queries")
+    texts = [d.query[: opts.max_chars] for d in data]
+    use_embed = opts.features in ("embed+tfidf", "embed")
+    if use_embed and encoder is None and embeddings is None:
+        raise InputError(f"router features '{opts.features}' need the text encoder")
+    if use_embed and embeddings is None:
+        embeddings = embed_queries(encoder, texts, opts.max_chars, progress=progress)
+    blocks: list[TfidfBlock] = []
+    weights: list[float] = []
+    if opts.features in ("embed+tfidf", "tfidf"):
+        blocks = [
+            TfidfBlock.fit(texts, "word", (1, 2), min_df=opts.min_df),
+            TfidfBlock.fit(texts, "char_wb", (2, 5), min_df=opts.min_df, lowercase=opts.char_lowercase),
+        ]
+        weights = [opts.word_weight, opts.char_weight]
+    model = RouterModel(
+        labels=list(labels),
+        encoder=(encoder.name if encoder is not None else "unknown") if use_embed else None,
+        embed_dim=int(embeddings.shape[1]) if use_embed else 0,
+        embed_weight=opts.embed_weight if use_embed else 0.0,
+        blocks=blocks,
+        block_weights=weights,
+        coef=np.zeros((0, 0), dtype=np.float32),
+        intercept=np.zeros(0, dtype=np.float32),
+        max_chars=opts.max_chars,
+    )
+    x = model.features(texts, embeddings if use_embed else None)
+    coef = np.zeros((len(labels), x.shape[1]), dtype=np.float32)
+    # A route with no positive example is never predicted (p ~ 0), rather than guessed.
+    intercept = np.full(len(labels), -20.0, dtype=np.float32)
+    counts = {}
+    for j, label in enumerate(labels):
+        y = np.array([label in d.routes for d in data], dtype=int)
+        counts[label] = int(y.sum())
+        if 0 < y.sum() < len(y):
+            clf = LogisticRegression(
+                C=opts.C, class_weight="balanced" if opts.balanced else None, solver="liblinear", max_iter=2000, random_state=0
+            )
+            clf.fit(x, y)
+            coef[j] = clf.coef_[0]
+            intercept[j] = clf.intercept_[0]
+        elif y.sum() == len(y):
+            intercept[j] = 20.0
+    model.coef, model.intercept = coef, intercept
+    model.meta = {"train_size": len(data), "positives": counts, "options": opts.model_dump()}
+    return model

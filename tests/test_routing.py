@@ -1,0 +1,262 @@
+"""Router: decision rule, data loading, training + artefact round trip, shipped router, LLM router, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from openai_stub import Reply, chat_completion
+from typer.testing import CliRunner
+
+from mmrag.config import MMRAGConfig, RoutingConfig, ServerConfig
+from mmrag.errors import ConfigError, InputError, MMRAGError
+from mmrag.registry import CorpusRegistry, CorpusSpec
+from mmrag.routing import (
+    DEFAULT_ARTEFACT,
+    SHIPPED_SET,
+    FixedRouter,
+    LLMRouter,
+    RouterModel,
+    TrainedRouter,
+    decide,
+    load_router,
+    route_modalities,
+)
+from mmrag.routing.dataset import LabelledQuery, load_labelled
+from mmrag.routing.train import TrainOptions, train_model
+from mmrag.serving import OpenAIClient
+
+
+@pytest.fixture(scope="module")
+def registry(repo_root):
+    return CorpusRegistry.from_yaml(repo_root / "corpora/demo.yaml")
+
+
+@pytest.fixture(scope="module")
+def small_set(registry):
+    """12 queries per route from the shipped set: enough to train a real (small) router quickly."""
+    rows = load_labelled(SHIPPED_SET, registry.all_routes)
+    out, seen = [], {}
+    for r in rows:
+        if len(r.routes) == 1 and seen.get(r.primary, 0) < 12:
+            seen[r.primary] = seen.get(r.primary, 0) + 1
+            out.append(r)
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_emb(small_set, text_encoder):
+    return text_encoder.encode([r.query for r in small_set])
+
+
+@pytest.fixture(scope="module")
+def shipped(registry, text_encoder):
+    return load_router(MMRAGConfig(), registry, text_encoder=text_encoder)
+
+
+# -- decision rule -------------------------------------------------------------------------------
+def test_decide_threshold_granularity_and_none(registry):
+    mods = route_modalities(registry)
+    p = {"none": 0.1, "paragraph": 0.7, "document": 0.8, "image": 0.6, "clip": 0.2, "video": 0.1}
+    # document beats paragraph (same modality), image is another modality and stays.
+    assert decide(p, 0.5, mods) == ["document", "image"]
+    # nothing passes tau: top-1 only
+    assert decide({**p, "paragraph": 0.3, "document": 0.4, "image": 0.2}, 0.5, mods) == ["document"]
+    # 'none' is dropped when a retrieval route is chosen too
+    assert decide({"none": 0.9, "paragraph": 0.6, "document": 0.0, "image": 0.0, "clip": 0.0, "video": 0.0}, 0.5, mods) == ["paragraph"]
+    assert decide({"none": 0.9, "paragraph": 0.1, "document": 0.0, "image": 0.0, "clip": 0.0, "video": 0.0}, 0.5, mods) == ["none"]
+    assert decide({"none": 0.0, "paragraph": 0.0, "document": 0.0, "image": 0.0, "clip": 0.55, "video": 0.9}, 0.5, mods) == ["video"]
+
+
+# -- labelled data ----------------------------------------------------------------------------------
+def test_load_labelled_aliases_multi_and_errors(tmp_path, registry):
+    f = tmp_path / "d.jsonl"
+    f.write_text(
+        '{"query": "Psychological egoism is:", "route": "no"}\n'
+        '{"query": "When was it built and what colour is it?", "routes": ["paragraph", "image"]}\n'
+        '{"query": "q3", "route": "document+clip"}\n'
+    )
+    rows = load_labelled(f, registry.all_routes)
+    assert [r.routes for r in rows] == [["none"], ["paragraph", "image"], ["document", "clip"]]
+    f.write_text('{"query": "x", "route": "tables"}\n')
+    with pytest.raises(InputError, match="unknown route 'tables'; known routes: none, paragraph"):
+        load_labelled(f, registry.all_routes)
+    f.write_text('{"query": "  ", "route": "none"}\n')
+    with pytest.raises(InputError, match="line 1"):
+        load_labelled(f, registry.all_routes)
+    with pytest.raises(InputError, match="not found"):
+        load_labelled(tmp_path / "missing.jsonl", registry.all_routes)
+
+
+def test_shipped_set_is_large_varied_and_has_multi_route_queries(registry):
+    rows = load_labelled(SHIPPED_SET, registry.all_routes)
+    single = {r: sum(1 for x in rows if x.routes == [r]) for r in registry.all_routes}
+    assert min(single.values()) >= 120, single
+    multi = [x for x in rows if len(x.routes) > 1]
+    assert len(multi) >= 30
+    assert len({x.query.lower() for x in rows}) == len(rows)
+
+
+# -- training and the artefact ---------------------------------------------------------------------------
+def test_train_save_load_round_trip_is_exact_and_pickle_free(tmp_path, registry, text_encoder, small_set, small_emb):
+    model = train_model(small_set, registry.all_routes, text_encoder, embeddings=small_emb)
+    again = train_model(small_set, registry.all_routes, text_encoder, embeddings=small_emb)
+    np.testing.assert_array_equal(model.coef, again.coef)  # deterministic training
+    model.save(tmp_path / "r")
+    meta = json.loads((tmp_path / "r" / "router.json").read_text())
+    assert meta["labels"] == registry.all_routes and meta["encoder"] == text_encoder.name
+    with np.load(tmp_path / "r" / "weights.npz", allow_pickle=False) as npz:
+        assert npz["coef"].shape == (len(registry.all_routes), model.coef.shape[1])
+    loaded = RouterModel.load(tmp_path / "r")
+    queries = ["Who painted the Night Watch?", "How do I bake rye bread?", "What is 12 squared?"]
+    emb = text_encoder.encode(queries)
+    np.testing.assert_allclose(loaded.predict_proba(queries, emb), model.predict_proba(queries, emb), rtol=1e-5, atol=1e-6)
+
+
+def test_artefact_for_other_routes_or_encoder_is_refused(tmp_path, registry, text_encoder, small_set, small_emb):
+    model = train_model(small_set, registry.all_routes, text_encoder, TrainOptions(features="embed"), embeddings=small_emb)
+    bigger = CorpusRegistry([*registry, CorpusSpec(name="tables", route="table", modality="text", granularity="paragraph",
+                                                   description="Tables.")])
+    with pytest.raises(ConfigError, match="retrain it with `mmrag router train"):
+        TrainedRouter(model, bigger, text_encoder)
+
+    class OtherEncoder:
+        name, dim, max_tokens = "some/other-model", 384, 256
+
+    with pytest.raises(ConfigError, match="was trained with encoder"):
+        TrainedRouter(model, registry, OtherEncoder())
+    with pytest.raises(ConfigError, match="not found or incomplete"):
+        RouterModel.load(tmp_path / "nothing")
+
+
+def test_new_corpus_is_a_new_route_without_code_changes(registry, text_encoder, small_set, small_emb):
+    bigger = CorpusRegistry([*registry, CorpusSpec(name="tables", route="table", modality="text", granularity="document",
+                                                   description="Spreadsheets and statistical tables.")])
+    extra = [LabelledQuery(query=q, routes=["table"]) for q in (
+        "Which row of the table has the highest GDP?", "What is the total in the last column of the spreadsheet?",
+        "Sum the values in the table's 2020 column.", "Which table cell shows the lowest unemployment rate?",
+        "How many rows in the table list countries in Africa?", "What is the average of the table's price column?")]
+    emb = np.vstack([small_emb, text_encoder.encode([e.query for e in extra])])
+    router = TrainedRouter(train_model(small_set + extra, bigger.all_routes, text_encoder, embeddings=emb), bigger, text_encoder)
+    d = router.route("In the spreadsheet table, which row has the largest value in the revenue column?")
+    assert set(d.probabilities) == set(bigger.all_routes)
+    assert d.routes[0] == "table"
+
+
+# -- the shipped router --------------------------------------------------------------------------------
+def test_shipped_router_routes_clear_queries(shipped):
+    cases = {
+        "What is 48 divided by 6?": "none",
+        "Who wrote the novel Dracula?": "paragraph",
+        "Which river is longer, the Danube or the Rhine, and which countries does each cross?": "document",
+        "What colour are the domes of the Church of the Savior on Spilled Blood?": "image",
+        "What does the referee do right after the penalty is missed in the match video?": "clip",
+        "How do I replace the chain on a mountain bike?": "video",
+    }
+    for query, route in cases.items():
+        d = shipped.route(query)
+        assert set(d.probabilities) == {"none", "paragraph", "document", "image", "clip", "video"}
+        assert d.routes == [route], (query, d.probabilities)
+        assert d.router == "trained" and d.latency_ms > 0
+
+
+def test_shipped_router_can_choose_two_routes(shipped):
+    d = shipped.route("When was the Tower Bridge opened, and what colour is it painted?")
+    assert set(d.routes) == {"paragraph", "image"}, d.probabilities
+
+
+def test_bad_queries(shipped):
+    with pytest.raises(InputError, match="query is empty"):
+        shipped.route("   ")
+    long = "Describe what the photo of the old lighthouse shows. " * 3000
+    d = shipped.route(long)
+    assert d.routes and all(0.0 <= p <= 1.0 for p in d.probabilities.values())
+
+
+def test_fixed_router_and_unknown_routes(registry):
+    r = load_router(MMRAGConfig(routing=RoutingConfig(kind="fixed", fixed_routes=["paragraph", "image"])), registry)
+    d = r.route("anything")
+    assert d.routes == ["paragraph", "image"] and d.probabilities["image"] == 1.0 and d.probabilities["none"] == 0.0
+    with pytest.raises(ConfigError, match="unknown route 'tables'; known routes: none, paragraph, document, image, clip, video"):
+        FixedRouter(["tables"], registry)
+    with pytest.raises(ConfigError, match="tau"):
+        load_router(MMRAGConfig(routing=RoutingConfig(tau=1.5)), registry)
+
+
+# -- the training-free router --------------------------------------------------------------------------
+def _llm(stub_server, registry, fallback=None):
+    client = OpenAIClient(ServerConfig(base_url=stub_server.base_url, model="stub", max_retries=0, backoff_s=0.0))
+    return LLMRouter(client, registry, fallback=fallback)
+
+
+def test_llm_router_reads_letter_logprobs(stub_server, registry):
+    # Letters follow registry order: A none, B paragraph, C document, D image, E clip, F video.
+    stub_server.responder = lambda path, body: Reply(body=chat_completion("D", logprobs={"D": -0.2, " B": -2.0, "B": -3.0, "x": -1.0}))
+    d = _llm(stub_server, registry).route("What colour is the Golden Gate Bridge?")
+    assert d.routes == ["image"] and d.router == "llm" and d.fallback is None
+    assert d.probabilities["image"] > 0.7 and d.probabilities["paragraph"] > 0.0 and d.probabilities["video"] == 0.0
+    assert abs(sum(d.probabilities.values()) - 1.0) < 1e-6
+    body = stub_server.chat_requests()[-1]
+    assert body["logprobs"] is True and body["top_logprobs"] >= 5
+    prompt = json.dumps(body["messages"])
+    for spec in registry:
+        assert spec.description in prompt  # the route descriptions come from the registry
+    assert "What colour is the Golden Gate Bridge?" in body["messages"][-1]["content"]
+
+
+def test_llm_router_parses_text_when_no_logprobs(stub_server, registry):
+    stub_server.responder = lambda path, body: Reply(body=chat_completion("B, D"))
+    d = _llm(stub_server, registry).route("Who built it and what does it look like?")
+    assert d.routes == ["paragraph", "image"]
+    stub_server.responder = lambda path, body: Reply(body=chat_completion("The best source is video."))
+    assert _llm(stub_server, registry).route("How do I tie a tie?").routes == ["video"]
+
+
+def test_llm_router_falls_back_to_trained_router_visibly(stub_server, registry, shipped):
+    stub_server.responder = lambda path, body: Reply(body=chat_completion("I am not sure, sorry!"))
+    d = _llm(stub_server, registry, fallback=shipped).route("How do I replace the chain on a mountain bike?")
+    assert d.routes == ["video"] and "unusable answer" in d.fallback and "fallback from llm" in d.router
+    stub_server.responder = lambda path, body: Reply(status=500, body={"error": "boom"})
+    d = _llm(stub_server, registry, fallback=shipped).route("What is 48 divided by 6?")
+    assert d.routes == ["none"] and "HTTP 500" in d.fallback
+    with pytest.raises(MMRAGError, match="llm_fallback"):
+        _llm(stub_server, registry).route("What is 48 divided by 6?")
+
+
+def test_load_router_llm_kind_uses_config(stub_server, registry, text_encoder):
+    stub_server.responder = lambda path, body: Reply(body=chat_completion("A", logprobs={"A": -0.01, "B": -5.0}))
+    cfg = MMRAGConfig(routing=RoutingConfig(kind="llm"), server=ServerConfig(base_url=stub_server.base_url, max_retries=0))
+    d = load_router(cfg, registry, text_encoder=text_encoder).route("What is 2 + 2?")
+    assert d.routes == ["none"] and d.router == "llm"
+
+
+# -- CLI ------------------------------------------------------------------------------------------
+def test_cli_train_route_and_eval(tmp_path, repo_root, small_set, monkeypatch):
+    from mmrag.cli.main import app
+
+    monkeypatch.chdir(repo_root)
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps({"query": r.query, "route": r.primary}) + "\n" for r in small_set))
+    runner = CliRunner()
+    res = runner.invoke(app, ["router", "train", "--data", str(data), "--out", str(tmp_path / "r"), "--features", "tfidf"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["route", "How do I fold a paper boat?", "--router", str(tmp_path / "r"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert set(json.loads(res.stdout)["probabilities"]) == {"none", "paragraph", "document", "image", "clip", "video"}
+    res = runner.invoke(app, ["eval", "routing", "--data", str(data), "--router", str(tmp_path / "r"), "--json",
+                              "--out", str(tmp_path / "ev")])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    assert {"accuracy", "macro_f1", "per_route", "confusion", "latency_ms"} <= set(rep)
+    assert rep["accuracy"] > 0.8  # training data of a TF-IDF model: it must at least fit it
+    assert sum(map(sum, rep["confusion"])) == len(small_set) and rep["latency_ms"]["p50"] > 0
+    assert (tmp_path / "ev" / "confusion.png").stat().st_size > 1000
+    res = runner.invoke(app, ["eval", "routing", "--data", str(data), "--cv", "3", "--features", "tfidf", "--json",
+                              "--out", str(tmp_path / "cv")])
+    assert res.exit_code == 0, res.output
+    assert 0.3 < json.loads(res.stdout)["accuracy"] <= 1.0
+    res = runner.invoke(app, ["route", "   ", "--router", str(tmp_path / "r")])
+    assert res.exit_code == 1 and "query is empty" in res.output
+    res = runner.invoke(app, ["eval", "routing", "--data", str(tmp_path / "missing.jsonl")])
+    assert res.exit_code == 1 and "not found" in res.output
