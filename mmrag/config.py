@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mmrag.errors import ConfigError
+from mmrag.yaml_files import load_yaml_mapping
 
 
 class _Section(BaseModel):
@@ -165,14 +166,7 @@ def load_config(
     base_dir = Path(".")
     if path is not None:
         p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"config file '{p}' not found: pass an existing YAML file, e.g. pipelines/default.yaml")
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError(f"config file '{p}' is not valid YAML: {str(e).splitlines()[0]}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"config file '{p}' must hold a mapping at the top level")
+        data = load_yaml_mapping(p, "config file", "pass an existing YAML file, e.g. pipelines/default.yaml")
         # Relative paths inside a config file are relative to the file's own folder.
         base_dir = p.resolve().parent
     for key, value in (overrides or {}).items():

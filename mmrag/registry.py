@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mmrag.errors import ConfigError, CorpusError
+from mmrag.yaml_files import load_yaml_mapping
 from mmrag.types import NO_RETRIEVAL, Granularity, Modality
 
 #: Which granularities each modality supports.
@@ -78,13 +78,8 @@ class CorpusRegistry:
     @classmethod
     def from_yaml(cls, path: str | Path) -> "CorpusRegistry":
         p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"corpus registry '{p}' not found: point 'corpora' in the pipeline config at a YAML file")
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError(f"corpus registry '{p}' is not valid YAML: {str(e).splitlines()[0]}") from None
-        entries = data.get("corpora") if isinstance(data, dict) else None
+        data = load_yaml_mapping(p, "corpus registry", "point 'corpora' in the pipeline config at a YAML file")
+        entries = data.get("corpora")
         if not isinstance(entries, list) or not entries:
             raise ConfigError(f"corpus registry '{p}' must have a non-empty 'corpora:' list")
         specs = []

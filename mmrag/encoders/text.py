@@ -14,6 +14,10 @@ class SentenceTransformerEncoder:
 
     def __init__(self, model: str, *, device: str = "cpu", batch_size: int = 32, max_seq_length: int | None = None):
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        # A per-command "Loading weights" bar is noise in a CLI that loads the same small model every time.
+        hf_logging.disable_progress_bar()
 
         self.name = model
         self.batch_size = batch_size

@@ -17,6 +17,7 @@ from PIL import Image
 from mmrag.config import GeneratorConfig
 from mmrag.errors import InputError, ModelError
 from mmrag.models import resolve_model_ref
+from mmrag.serving.hf_generate import generate_text, generation_kwargs, stream_text
 
 
 def _decode_data_url(url: str) -> Image.Image:
@@ -78,52 +79,18 @@ class TransformersVLMBackend:
         return self.processor(**kwargs).to(self.device)
 
     def _gen_kwargs(self, max_tokens: int, temperature: float) -> dict[str, Any]:
-        if temperature and temperature > 0:
-            return {"max_new_tokens": max_tokens, "do_sample": True, "temperature": temperature}
-        return {"max_new_tokens": max_tokens, "do_sample": False}
+        return generation_kwargs(max_tokens, temperature)
 
     @property
     def _tokenizer(self) -> Any:
         return getattr(self.processor, "tokenizer", self.processor)
 
     def complete(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> tuple[str, dict[str, int]]:
-        import torch
-
-        inputs = self._inputs(messages)
-        n_in = int(inputs["input_ids"].shape[1])
-        with self._lock, torch.inference_mode():
-            out = self.model.generate(**inputs, **self._gen_kwargs(max_tokens, temperature))
-        new = out[0, n_in:]
-        text = self._tokenizer.decode(new, skip_special_tokens=True)
-        n_out = int(new.shape[0])
-        return text, {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
+        return generate_text(self.model, self._tokenizer, self._inputs(messages),
+                             self._gen_kwargs(max_tokens, temperature), self._lock)
 
     def stream(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> Iterator[str | dict[str, int]]:
-        import torch
-        from transformers import TextIteratorStreamer
-
-        inputs = self._inputs(messages)
-        n_in = int(inputs["input_ids"].shape[1])
-        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
-        errors: list[BaseException] = []
         usage: dict[str, int] = {}
-
-        def run() -> None:
-            try:
-                with self._lock, torch.inference_mode():
-                    out = self.model.generate(**inputs, **self._gen_kwargs(max_tokens, temperature), streamer=streamer)
-                n_out = int(out.shape[1]) - n_in
-                usage.update(prompt_tokens=n_in, completion_tokens=n_out, total_tokens=n_in + n_out)
-            except BaseException as e:  # re-raised in the caller's thread
-                errors.append(e)
-                streamer.end()
-
-        t = threading.Thread(target=run, daemon=True)
-        t.start()
-        for delta in streamer:
-            if delta:
-                yield delta
-        t.join()
-        if errors:
-            raise errors[0]
+        yield from stream_text(self.model, self._tokenizer, self._inputs(messages),
+                               self._gen_kwargs(max_tokens, temperature), self._lock, usage)
         yield usage

@@ -16,6 +16,7 @@ from typing import Any
 
 from mmrag.errors import ModelError
 from mmrag.models import resolve_model_ref
+from mmrag.serving.hf_generate import generate_text, generation_kwargs, stream_text
 
 _CACHE: dict[tuple[str, str], LocalChatModel] = {}
 _CACHE_LOCK = threading.Lock()
@@ -71,57 +72,19 @@ class LocalChatModel:
         return {k: v.to(self.device) for k, v in ids.items()}
 
     def _gen_kwargs(self, max_tokens: int, temperature: float) -> dict[str, Any]:
-        kw: dict[str, Any] = {"max_new_tokens": max_tokens, "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id}
-        if temperature and temperature > 0:
-            kw.update(do_sample=True, temperature=temperature)
-        else:
-            kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        return kw
+        return generation_kwargs(max_tokens, temperature, self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
 
     # -- calls ----------------------------------------------------------------------------------
     def chat(self, messages: list[dict[str, Any]], max_tokens: int = 256, temperature: float = 0.0) -> tuple[str, dict[str, int]]:
         """Generate one reply; returns (text, usage)."""
-        import torch
-
-        inputs = self._inputs(messages)
-        n_in = int(inputs["input_ids"].shape[1])
-        with self._lock, torch.inference_mode():
-            out = self.model.generate(**inputs, **self._gen_kwargs(max_tokens, temperature))
-        new = out[0, n_in:]
-        text = self.tokenizer.decode(new, skip_special_tokens=True).strip()
-        usage = {"prompt_tokens": n_in, "completion_tokens": int(new.shape[0]), "total_tokens": n_in + int(new.shape[0])}
-        return text, usage
+        return generate_text(self.model, self.tokenizer, self._inputs(messages),
+                             self._gen_kwargs(max_tokens, temperature), self._lock)
 
     def stream_chat(self, messages: list[dict[str, Any]], max_tokens: int = 256, temperature: float = 0.0,
                     usage: dict[str, int] | None = None) -> Iterator[str]:
         """Yields text deltas as they are generated (in a background thread); fills ``usage`` when given."""
-        import torch
-        from transformers import TextIteratorStreamer
-
-        inputs = self._inputs(messages)
-        n_in = int(inputs["input_ids"].shape[1])
-        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                with self._lock, torch.inference_mode():
-                    out = self.model.generate(**inputs, **self._gen_kwargs(max_tokens, temperature), streamer=streamer)
-                if usage is not None:
-                    n_out = int(out.shape[1]) - n_in
-                    usage.update(prompt_tokens=n_in, completion_tokens=n_out, total_tokens=n_in + n_out)
-            except BaseException as e:  # surfaced in the caller's thread below
-                errors.append(e)
-                streamer.end()
-
-        t = threading.Thread(target=run, daemon=True)
-        t.start()
-        for delta in streamer:
-            if delta:
-                yield delta
-        t.join()
-        if errors:
-            raise errors[0]
+        yield from stream_text(self.model, self.tokenizer, self._inputs(messages),
+                               self._gen_kwargs(max_tokens, temperature), self._lock, usage)
 
     def first_token_logprobs(self, messages: list[dict[str, Any]], top: int = 20) -> dict[str, float]:
         """{decoded token: log-probability} of the ``top`` likeliest first reply tokens."""

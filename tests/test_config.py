@@ -1,0 +1,66 @@
+"""Config and corpus registry loading: defaults, overrides, and one-line errors for bad files."""
+
+import pytest
+
+from mmrag.config import load_config, parse_override
+from mmrag.errors import ConfigError, CorpusError
+from mmrag.registry import CorpusRegistry
+
+
+def test_default_pipeline_resolves_paths_relative_to_the_file(repo_root):
+    cfg = load_config(repo_root / "pipelines/default.yaml", {"rerank.tau": 0.7})
+    assert cfg.rerank.tau == 0.7
+    assert cfg.corpora_path == (repo_root / "corpora/demo.yaml").resolve()
+    assert cfg.store_path == (repo_root / ".mmrag/qdrant").resolve()
+    reg = CorpusRegistry.from_yaml(cfg.corpora_path)
+    assert reg.all_routes == ["none", "paragraph", "document", "image", "clip", "video"]
+
+
+def test_overrides_are_yaml_values():
+    assert parse_override("store.url=null") == ("store.url", None)
+    assert parse_override("rerank.k=3") == ("rerank.k", 3)
+    with pytest.raises(ConfigError, match="section.key=value"):
+        parse_override("rerank.k")
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("rerank: [1, 2", "not valid YAML"),
+        ("- a\n- b\n", "mapping"),
+        ("rerank:\n  taux: 0.3\n", "rerank.taux"),
+        ("rerank:\n  k: many\n", "rerank.k"),
+    ],
+)
+def test_bad_config_files_are_one_line_errors(tmp_path, text, match):
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=match) as e:
+        load_config(p)
+    assert "\n" not in str(e.value)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_registry_rejects_bad_corpora(tmp_path):
+    p = tmp_path / "reg.yaml"
+    p.write_text("corpora:\n  - {name: a, route: image, modality: image, granularity: clip, description: x}\n")
+    with pytest.raises(ConfigError, match="granularity 'clip' does not fit modality 'image'"):
+        CorpusRegistry.from_yaml(p)
+    p.write_text(
+        "corpora:\n"
+        "  - {name: a, route: table, modality: text, granularity: paragraph, description: tables}\n"
+        "  - {name: b, route: table, modality: text, granularity: document, description: more}\n"
+    )
+    with pytest.raises(ConfigError, match="duplicate corpus route table"):
+        CorpusRegistry.from_yaml(p)
+
+
+def test_a_new_route_is_data(tmp_path):
+    p = tmp_path / "reg.yaml"
+    p.write_text("corpora:\n  - {name: tables, route: table, modality: text, granularity: paragraph, description: Tables.}\n")
+    reg = CorpusRegistry.from_yaml(p)
+    assert reg.all_routes == ["none", "table"]
+    assert reg.for_route("table").collection_name == "tables"
+    with pytest.raises(CorpusError, match="known routes: none, table"):
+        reg.for_route("image")
