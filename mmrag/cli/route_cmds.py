@@ -111,7 +111,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         features: str = typer.Option("embed+tfidf", "--features", help="With --cv: embed+tfidf, tfidf (baseline) or embed."),
         c: float = typer.Option(4.0, "--C", help="With --cv: inverse regularisation strength."),
         balanced: bool = typer.Option(True, "--balanced/--no-balanced", help="With --cv: weigh routes by inverse frequency."),
-        out: Path = typer.Option(Path("routing-eval"), "--out", help="Folder for confusion.png and report.json."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Folder for confusion.png and report.json (default: <data_dir>/reports/routing)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
         config: Optional[Path] = ConfigOption,
         sets: Optional[list[str]] = SetOption,
@@ -137,6 +137,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         else:
             r = load_trained_router(cfg, registry, path=router)
             report = evaluate_router(r, rows, registry.all_routes, progress=not as_json)
+        out = out or cfg.data_path / "reports" / "routing"
+        out.mkdir(parents=True, exist_ok=True)
         png = confusion_png(report, out / "confusion.png")
         (out / "report.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
         if as_json:
