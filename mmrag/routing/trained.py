@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
@@ -16,27 +14,6 @@ from mmrag.routing.decision import check_tau, decide, route_modalities
 from mmrag.routing.model import RouterModel
 from mmrag.routing.train import embed_queries
 from mmrag.types import RouteDecision
-
-
-_THREADS_LOCK = threading.Lock()
-
-
-@contextmanager
-def _one_torch_thread():
-    """One query is a tiny forward pass: extra intra-op threads only add synchronisation, and on a busy
-    CPU they make it ~10x slower (measured 635 ms vs 43 ms per query under load). Restores the setting."""
-    try:
-        import torch
-    except ImportError:  # an encoder without torch
-        yield
-        return
-    with _THREADS_LOCK:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
 
 
 def check_query(query: str) -> str:
@@ -83,11 +60,7 @@ class TrainedRouter:
     def probabilities(self, queries: list[str]) -> list[dict[str, float]]:
         emb = None
         if self.model.uses_embedding:
-            if len(queries) == 1:
-                with _one_torch_thread():
-                    emb = embed_queries(self.encoder, queries, self.model.max_chars)
-            else:
-                emb = embed_queries(self.encoder, queries, self.model.max_chars)
+            emb = embed_queries(self.encoder, queries, self.model.max_chars)
         probs = self.model.predict_proba(queries, emb)
         return [{label: float(p) for label, p in zip(self.model.labels, row)} for row in probs]
 

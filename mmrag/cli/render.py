@@ -1,0 +1,74 @@
+"""Rich rendering of answers, sources and routing decisions (shared by `ask` and `chat`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from mmrag.types import Answer
+
+
+def _where(k: dict[str, Any]) -> str:
+    """What a reader needs to find the source: the clip's time span, else the caption or title."""
+    if k.get("span"):
+        return f"{k['span']}"
+    return k.get("caption") or k.get("title") or ""
+
+
+def sources_table(answer: Answer, *, title: str = "Sources") -> Table:
+    """Kept items, best first; '*' marks the ones the answer cites."""
+    table = Table(title=title, title_justify="left")
+    for col in ("#", "route", "source", "RS", "span / caption"):
+        table.add_column(col, overflow="fold")
+    cited = {c.key for c in answer.citations}
+    for i, k in enumerate(answer.trace.get("kept", []), 1):
+        mark = "*" if k["key"] in cited else ""
+        table.add_row(f"{i}{mark}", k["route"], k["key"], f"{k['rs']:.2f}", _where(k))
+    return table
+
+
+def routes_line(answer: Answer) -> str:
+    r = answer.trace.get("routes", {})
+    probs = r.get("probabilities", {})
+    chosen = ", ".join(f"{x} ({probs.get(x, 0):.2f})" for x in r.get("routes", []))
+    extra = f"  [dim]fallback: {r['fallback']}[/]" if r.get("fallback") else ""
+    return f"[bold]routes:[/] {chosen or 'none'}  [dim]router: {r.get('router', '')}[/]{extra}"
+
+
+def routes_table(answer: Answer) -> Table:
+    """Every route's probability, chosen ones marked."""
+    r = answer.trace.get("routes", {})
+    chosen = set(r.get("routes", []))
+    table = Table(title=f"Routing ({r.get('router', '')})", title_justify="left")
+    for col in ("route", "p", "chosen"):
+        table.add_column(col)
+    for route, p in sorted(r.get("probabilities", {}).items(), key=lambda kv: -kv[1]):
+        table.add_row(route, f"{p:.3f}", "✓" if route in chosen else "")
+    return table
+
+
+def timings_line(answer: Answer) -> str:
+    t = answer.trace.get("timings", {})
+    return "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in t.items())
+
+
+def trace_json(answer: Answer) -> str:
+    return json.dumps(answer.trace, indent=2, ensure_ascii=False, default=str)
+
+
+def print_answer(console: Console, answer: Answer, *, show_text: bool = True) -> None:
+    if show_text:
+        console.print(answer.text, highlight=False, markup=False)
+    console.print(routes_line(answer), highlight=False)
+    if answer.no_context:
+        console.print("[yellow]answered without sources (from the model's own knowledge)[/]")
+    if answer.trace.get("kept"):
+        console.print(sources_table(answer))
+    for note in answer.trace.get("notes", []):
+        console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
+    if answer.trace.get("timings"):
+        console.print(f"[dim]{timings_line(answer)}[/]", highlight=False)
