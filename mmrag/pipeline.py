@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +24,18 @@ from mmrag.registry import CorpusRegistry
 from mmrag.types import NO_RETRIEVAL, Answer, Hit, RouteDecision, Selection
 
 
+@dataclass
 class Retrieval:
     """What the stages before generation produced for one query."""
 
-    def __init__(self, query: str, decision: RouteDecision, candidates: dict[str, list[Hit]],
-                 selection: Selection, scorer: str, calibrated: bool, timings: dict[str, float], notes: list[str]):
-        self.query = query
-        self.decision = decision
-        self.candidates = candidates
-        self.selection = selection
-        self.scorer = scorer
-        self.calibrated = calibrated
-        self.timings = timings
-        self.notes = notes
+    query: str
+    decision: RouteDecision
+    candidates: dict[str, list[Hit]]
+    selection: Selection
+    scorer: str
+    calibrated: bool
+    timings: dict[str, float]
+    notes: list[str]
 
     def trace(self) -> dict[str, Any]:
         # Match by (route, item id), not identity: a selector may return copies of the hits.
