@@ -53,8 +53,8 @@ def write_predictions(out: Path, per_bench: dict[str, dict[str, list[dict[str, A
 
 def average(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per config, the mean over benchmarks of each table metric (benchmarks that have it)."""
-    configs = sorted({c for b in results["benchmarks"].values() for c in b["configs"]},
-                     key=lambda c: min(list(b["configs"]).index(c) for b in results["benchmarks"].values() if c in b["configs"]))
+    # Configs in order of first appearance (a set's order would change with string hashing between runs).
+    configs = list(dict.fromkeys(c for b in results["benchmarks"].values() for c in b["configs"]))
     avg: dict[str, dict[str, Any]] = {}
     for c in configs:
         rows = [b["configs"][c] for b in results["benchmarks"].values() if c in b["configs"]]

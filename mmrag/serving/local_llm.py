@@ -43,6 +43,9 @@ class LocalChatModel:
                 raise ModelError(f"GGUF model file '{path}' does not exist: check generator.model")
             path, kwargs["gguf_file"] = str(p.parent), p.name
         try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # GGUF de-quantisation bars are noise in a CLI answer
             self.tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
             self.model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
         except (OSError, ValueError) as e:
