@@ -7,10 +7,12 @@ of a causal LM. Models are cached per process: the generator, the judge and the 
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,22 @@ from mmrag.serving.hf_generate import generate_text, generation_kwargs, stream_t
 
 _CACHE: dict[tuple[str, str], LocalChatModel] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _quiet_gguf_loading():
+    """No progress bars while loading: transformers' GGUF de-quantisation uses a plain tqdm of its own,
+    and a bar before every CLI answer is noise."""
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    original = gguf_utils.tqdm
+    gguf_utils.tqdm = functools.partial(original, disable=True)
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = original
 
 
 class LocalChatModel:
@@ -43,11 +61,9 @@ class LocalChatModel:
                 raise ModelError(f"GGUF model file '{path}' does not exist: check generator.model")
             path, kwargs["gguf_file"] = str(p.parent), p.name
         try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # GGUF de-quantisation bars are noise in a CLI answer
-            self.tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
-            self.model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+            with _quiet_gguf_loading():
+                self.tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+                self.model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
         except (OSError, ValueError) as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ModelError(f"cannot load chat model '{model}': {first[:200]}") from None
