@@ -63,7 +63,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path) -> None:
         load_queries(tmp_path / "missing.jsonl")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "ok"}\n{oops\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"bad.jsonl:2"):
+    with pytest.raises(InputError, match=r"bad.jsonl' line 2: not valid JSON"):
         load_queries(bad)
     dup = _jsonl(tmp_path / "dup.jsonl", [{"id": "a", "question": "x"}, {"id": "a", "question": "y"}])
     with pytest.raises(InputError, match="twice"):

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, Field
 
 from mmrag.errors import InputError
+from mmrag.jsonl import iter_jsonl
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -66,13 +67,7 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
         lists = [v for v in obj.values() if isinstance(v, list)] if isinstance(obj, dict) else []
         data = lists[0] if len(lists) == 1 else [obj]
     else:
-        data = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    data.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise InputError(f"{p}:{n} is not valid JSON ({e.msg}): fix or remove that line") from None
+        data = [rec for _, rec in iter_jsonl(p, "query file", "give JSONL records with at least a 'question'")]
     if not all(isinstance(r, dict) for r in data):
         raise InputError(f"{p}: every record must be a JSON object with at least a 'question'")
     return data

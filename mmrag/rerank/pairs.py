@@ -8,7 +8,6 @@ is handy for pair sets outside any corpus.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from mmrag.errors import CorpusError, InputError
+from mmrag.jsonl import iter_jsonl
 from mmrag.types import Hit, Item
 
 _INLINE = ("text", "title", "caption", "ocr_text", "transcript", "media_path", "modality", "granularity", "start", "end")
@@ -32,14 +32,9 @@ class Pair(BaseModel):
 
 def load_pairs(path: str | Path) -> list[Pair]:
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"pairs file '{p}' not found: give a JSONL file of query/route/item/label records")
     pairs: list[Pair] = []
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, rec in iter_jsonl(p, "pairs file", "give a JSONL file of query/route/item/label records"):
         try:
-            rec = json.loads(line)
             inline = {k: rec[k] for k in _INLINE if k in rec} or None
             pair = Pair(query=rec["query"], route=rec.get("route", ""), item=str(rec["item"]), label=int(rec["label"]), inline=inline)
         except (ValueError, KeyError, TypeError, ValidationError):

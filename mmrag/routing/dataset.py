@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from mmrag.errors import InputError
+from mmrag.jsonl import iter_jsonl
 from mmrag.types import NO_RETRIEVAL
 
 #: Other names used for routes in public data sets (UniversalRAG labels no-retrieval as "no").
@@ -41,17 +41,9 @@ def parse_routes(value: object) -> list[str]:
 
 def load_labelled(path: str | Path, known_routes: list[str]) -> list[LabelledQuery]:
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"routing data '{p}' not found: give a JSONL file with 'query' and 'route' (or 'routes') per line")
     rows: list[LabelledQuery] = []
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            raise InputError(f"routing data '{p}' line {n}: not valid JSON; each line must be one JSON object") from None
-        if not isinstance(rec, dict) or not str(rec.get("query") or "").strip():
+    for n, rec in iter_jsonl(p, "routing data", "give a JSONL file with 'query' and 'route' (or 'routes') per line"):
+        if not str(rec.get("query") or "").strip():
             raise InputError(f"routing data '{p}' line {n}: needs a non-empty 'query'")
         raw = rec.get("routes", rec.get("route"))
         routes = parse_routes(raw) if raw is not None else []
