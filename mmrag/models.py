@@ -41,7 +41,3 @@ def resolve_model_ref(ref: str) -> str:
     if ref.startswith((".", "/", "~")):
         raise ModelError(f"model path '{ref}' does not exist: check the path in your config")
     return ref
-
-
-def is_local(ref: str) -> bool:
-    return ref.startswith(PACKAGE_PREFIX) or Path(ref).expanduser().exists()

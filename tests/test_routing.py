@@ -13,7 +13,6 @@ from mmrag.config import MMRAGConfig, RoutingConfig, ServerConfig
 from mmrag.errors import ConfigError, InputError, MMRAGError
 from mmrag.registry import CorpusRegistry, CorpusSpec
 from mmrag.routing import (
-    DEFAULT_ARTEFACT,
     SHIPPED_SET,
     FixedRouter,
     LLMRouter,
