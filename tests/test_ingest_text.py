@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_ingest_support import CountingEncoder, make_config, spec
+from test_ingest_support import CountingEncoder, colour_image, make_config, spec
 
 from mmrag.ingest import Ingestor
 from mmrag.ingest.chunking import chunk_size, chunk_text
@@ -152,3 +152,65 @@ def test_changed_content_replaces_the_old_version(tmp_path, text_encoder):
     assert (report.ingested, report.unchanged, report.replaced) == (1, 0, 1)
     hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("honey", "document", n=5)
     assert len(hits) == 1 and "Sourdough" in hits[0].item.text
+
+
+def _para(n: int, tag: str) -> str:
+    # Distinct words per paragraph, so a lost or repeated paragraph shows in the word sequence.
+    return " ".join(f"{tag}{i}" for i in range(n)) + "."
+
+
+def test_short_tail_after_full_paragraphs_is_kept_once():
+    # Regression: 150 / 250 / 40 words lost the first paragraph and stored the second twice.
+    text = "\n\n".join([_para(150, "a"), _para(250, "b"), _para(40, "c")])
+    passages = split_paragraphs(text, min_words=100, max_words=300)
+    assert " ".join(passages).split() == text.split()
+    assert [len(p.split()) for p in passages] == [150, 290]
+
+
+def test_two_paragraphs_with_short_tail_do_not_crash():
+    # Regression: 150 / 40 words raised IndexError and aborted the whole ingest.
+    text = _para(150, "a") + "\n\n" + _para(40, "b")
+    passages = split_paragraphs(text, min_words=100, max_words=300)
+    assert passages == [_para(150, "a") + "\n\n" + _para(40, "b")]
+
+
+def test_sentence_end_quotes_and_brackets_are_kept():
+    text = " ".join(f'He said "stop {i}." (Then it ended {i}.)' for i in range(40))
+    passages = split_paragraphs(text, min_words=10, max_words=30)
+    assert " ".join(passages).split() == text.split()
+    assert all(len(p.split()) <= 30 for p in passages)
+
+
+def test_media_sidecars_in_a_mixed_folder_are_not_text_passages(tmp_path, text_encoder):
+    root = tmp_path / "mixed"
+    root.mkdir()
+    (root / "notes.txt").write_text(TOPICS["bees"], encoding="utf-8")
+    colour_image(root / "hive.png", (200, 160, 0))
+    (root / "hive.txt").write_text("A wooden beehive painted yellow.", encoding="utf-8")
+    (root / "talk.mp4").write_bytes(b"not decoded by a text corpus")
+    (root / "talk.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
+    (root / "talk.transcript.json").write_text("[]", encoding="utf-8")
+    cfg = make_config(tmp_path, **{"ingest.paragraph_min_words": 5})
+    report = Ingestor(cfg, open_store(cfg), text_encoder=text_encoder).ingest(spec("p", "paragraph", "text", "paragraph"), [root])
+    assert report.ingested == 1  # notes.txt only: hive.txt is the picture's caption
+    skipped = sorted(s.path.rsplit("/", 1)[-1] for s in report.skipped)
+    assert skipped == ["hive.png", "talk.mp4"]  # media is no text; its sidecars go unmentioned
+
+
+def test_an_unexpected_error_in_one_file_skips_that_file_only(tmp_path, text_corpus, text_encoder, monkeypatch):
+    import mmrag.ingest.text_units as text_units
+
+    real = text_units.split_paragraphs
+
+    def fragile(text, *a, **kw):
+        if "BOOM" in text:
+            raise RuntimeError("parser crashed")
+        return real(text, *a, **kw)
+
+    monkeypatch.setattr(text_units, "split_paragraphs", fragile)
+    (text_corpus / "bad.md").write_text("# Bad\n\nBOOM goes this file.", encoding="utf-8")
+    cfg = make_config(tmp_path, **{"ingest.paragraph_min_words": 5})
+    report = Ingestor(cfg, open_store(cfg), text_encoder=text_encoder).ingest(spec("p", "paragraph", "text", "paragraph"), [text_corpus])
+    assert [s.path.rsplit("/", 1)[-1] for s in report.skipped] == ["bad.md"]
+    assert "RuntimeError: parser crashed" in report.skipped[0].reason
+    assert report.ingested == 6  # the four records and the two passages of notes.md went in

@@ -15,7 +15,7 @@ from mmrag.encoders.base import TextEncoder
 from mmrag.errors import InputError
 from mmrag.ingest.chunking import chunk_text
 from mmrag.ingest.keys import clip_key, item_id, sha1_file
-from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit
+from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit, unit_failure
 from mmrag.registry import CorpusSpec
 from mmrag.types import Item
 
@@ -74,8 +74,8 @@ def plan_images(spec: CorpusSpec, files: list[SourceFile], cfg: IngestConfig, oc
     for f in files:
         try:
             caption = read_caption_sidecar(f.path) or manifest.get(f.path.resolve())
-        except InputError as e:
-            skipped.append(Skipped(str(f.path), str(e)))
+        except Exception as e:
+            skipped.append(unit_failure(str(f.path), e))
             continue
         if f.path.stat().st_size == 0:
             skipped.append(Skipped(str(f.path), f"image '{f.path}' is empty (0 bytes): replace or remove the file"))
@@ -236,8 +236,8 @@ def plan_videos(
     for f in files:
         try:
             work = VideoWork(f.path, f.rel, cfg, ocr, transcriber_factory, timings, need_frames=need_frames, cache_dir=cache_dir)
-        except InputError as e:
-            skipped.append(Skipped(str(f.path), str(e)))
+        except Exception as e:
+            skipped.append(unit_failure(str(f.path), e))
             continue
         if not work.spans:
             skipped.append(Skipped(str(f.path), "video has no frames to sample: replace the file"))

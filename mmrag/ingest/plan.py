@@ -46,14 +46,42 @@ class Skipped:
     reason: str
 
 
+def unit_failure(source: str, error: Exception) -> Skipped:
+    """A Skipped entry for an unexpected error while planning or building one item (the run goes on)."""
+    from mmrag.errors import MMRAGError
+
+    if isinstance(error, MMRAGError):
+        return Skipped(source, str(error))
+    return Skipped(source, f"could not be read ({type(error).__name__}: {error}); check the file, or report it as a bug if it looks fine")
+
+
 @dataclass
 class SourceFile:
     path: Path
     rel: str
 
 
-def discover(paths: list[Path], accept: set[str], ignore: set[str], kind: str) -> tuple[list[SourceFile], list[Skipped]]:
-    """Files under ``paths`` with an accepted extension; unknown extensions and missing paths are reported."""
+def media_sidecar_owner(path: Path) -> Path | None:
+    """The image or video that ``path`` describes (``NAME.txt``/``.srt``/``.vtt``/``.transcript.json`` beside
+    ``NAME.png`` or ``NAME.mp4``), else None. Such a file is read with its media, never as a text item."""
+    from mmrag.media.images import IMAGE_EXTENSIONS
+    from mmrag.media.video import VIDEO_EXTENSIONS
+
+    stem = path.name[: -len(".transcript.json")] if path.name.endswith(".transcript.json") else path.stem
+    for ext in IMAGE_EXTENSIONS | VIDEO_EXTENSIONS:
+        for cand in (path.with_name(stem + ext), path.with_name(stem + ext.upper())):
+            if cand != path and cand.is_file():
+                return cand
+    return None
+
+
+def discover(paths: list[Path], accept: set[str], ignore: set[str], kind: str,
+             skip_media_sidecars: bool = False) -> tuple[list[SourceFile], list[Skipped]]:
+    """Files under ``paths`` with an accepted extension; unknown extensions and missing paths are reported.
+
+    ``skip_media_sidecars``: leave out files that describe an image or video in the same folder (a text corpus
+    fed a mixed folder must not store a picture's caption as a passage).
+    """
     files: list[SourceFile] = []
     skipped: list[Skipped] = []
     for p in paths:
@@ -68,6 +96,8 @@ def discover(paths: list[Path], accept: set[str], ignore: set[str], kind: str) -
             root, candidates = None, [p]
         for f in candidates:
             ext = f.suffix.lower()
+            if skip_media_sidecars and root is not None and media_sidecar_owner(f) is not None:
+                continue  # a caption or subtitle file: it belongs to its media file
             if ext in accept:
                 files.append(SourceFile(f, f.relative_to(root).as_posix() if root else f.name))
             elif ext in ignore and root is not None:

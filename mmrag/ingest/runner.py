@@ -14,9 +14,9 @@ from qdrant_client import models
 from mmrag.config import MMRAGConfig
 from mmrag.encoders import load_image_text_encoder, load_text_encoder
 from mmrag.encoders.base import ImageTextEncoder, TextEncoder, l2_normalise
-from mmrag.errors import CorpusError, InputError
+from mmrag.errors import CorpusError
 from mmrag.ingest.media_units import Timings, plan_images, plan_videos
-from mmrag.ingest.plan import Built, Skipped, Unit, discover
+from mmrag.ingest.plan import Built, Skipped, Unit, discover, unit_failure
 from mmrag.ingest.text import JSONL_EXTENSIONS, TEXT_EXTENSIONS
 from mmrag.ingest.text_units import plan_text
 from mmrag.registry import CorpusSpec
@@ -95,7 +95,7 @@ class Ingestor:
              image: ImageTextEncoder | None = None) -> tuple[list[Unit], list[Skipped]]:
         icfg = self.cfg.ingest
         if spec.modality == "text":
-            files, skipped = discover(paths, TEXT_EXTENSIONS | JSONL_EXTENSIONS, set(), "text")
+            files, skipped = discover(paths, TEXT_EXTENSIONS | JSONL_EXTENSIONS, set(), "text", skip_media_sidecars=True)
             units, more = plan_text(spec, files, icfg, text)
         elif spec.modality == "image":
             from mmrag.media.images import IMAGE_EXTENSIONS
@@ -135,9 +135,15 @@ class Ingestor:
         # units have size 0 and keep their order, so the clips of one video stay together.
         missing = sorted((u for u in units if u.id not in existing), key=lambda u: u.size)
         report.unchanged = len(units) - len(missing)
+        prepared = []
         for u in missing:
-            if u.prepare is not None:
-                u.prepare()
+            try:
+                if u.prepare is not None:
+                    u.prepare()
+                prepared.append(u)
+            except Exception as e:
+                report.skipped.append(unit_failure(u.source, e))
+        missing = prepared
         task = progress.add_task(f"ingest {spec.name}", total=len(missing)) if progress is not None else None
         bs = self.cfg.store.upsert_batch_size
         # Writes run on one background thread so batch i is stored while batch i+1 is encoded; one worker
@@ -182,8 +188,8 @@ class Ingestor:
         for u in batch:
             try:
                 b = u.build()
-            except InputError as e:
-                report.skipped.append(Skipped(u.source, str(e)))
+            except Exception as e:  # one bad file must not abort the run: it is reported and the rest goes on
+                report.skipped.append(unit_failure(u.source, e))
                 continue
             if not b.chunks and (image is None or not b.image_groups):
                 report.skipped.append(Skipped(u.source, f"'{u.key}' has no text to embed (no caption, OCR text or transcript): add a caption or subtitles"))

@@ -73,33 +73,57 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def _sentences(paragraph: str) -> list[str]:
+    """Sentences of a paragraph, cut at the whitespace after '.', '!' or '?' (and any closing quotes or brackets).
+
+    Cutting *at* the whitespace keeps every character of the input in exactly one sentence.
+    """
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(paragraph):
+        cut = m.start() + len(m.group(0).rstrip())
+        out.append(paragraph[start:cut].strip())
+        start = m.end()
+    out.append(paragraph[start:].strip())
+    return [s for s in out if s]
+
+
 def _split_long(paragraph: str, max_words: int) -> list[str]:
     """Split an over-long paragraph at sentence ends into pieces of at most max_words (a longer sentence stays whole)."""
-    sentences = [s for s in _SENTENCE_END.split(paragraph) if s.strip()]
-    pieces, cur = [], []
-    for s in sentences:
-        if cur and _words(" ".join(cur + [s])) > max_words:
+    pieces: list[str] = []
+    cur: list[str] = []
+    n = 0
+    for s in _sentences(paragraph):
+        w = _words(s)
+        if cur and n + w > max_words:
             pieces.append(" ".join(cur))
-            cur = []
-        cur.append(s.strip())
+            cur, n = [], 0
+        cur.append(s)
+        n += w
     if cur:
         pieces.append(" ".join(cur))
     return pieces
 
 
 def split_paragraphs(text: str, min_words: int, max_words: int) -> list[str]:
-    """Passages of about min..max words: split at blank lines, merge short neighbours, split long ones at sentence ends."""
+    """Passages of about min..max words: split at blank lines, split long paragraphs at sentence ends, merge short ones.
+
+    Every word of ``text`` lands in exactly one passage, in order. A passage has at most ``max_words`` words
+    unless it is one over-long sentence, and fewer than ``min_words`` only when joining it to a neighbour
+    would pass ``max_words`` (or the whole text is that short).
+    """
     paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
     units: list[str] = []
     for p in paras:
         units.extend(_split_long(p, max_words) if _words(p) > max_words else [p])
     passages: list[str] = []
+    sizes: list[int] = []
     for u in units:
-        if passages and _words(passages[-1]) < min_words and _words(passages[-1]) + _words(u) <= max_words:
+        w = _words(u)
+        # A short unit joins the passage before it, and a short passage takes the next unit, while both fit.
+        if passages and (sizes[-1] < min_words or w < min_words) and sizes[-1] + w <= max_words:
             passages[-1] = passages[-1] + "\n\n" + u
+            sizes[-1] += w
         else:
             passages.append(u)
-    # A short tail joins its predecessor when that still fits.
-    if len(passages) > 1 and _words(passages[-1]) < min_words and _words(passages[-2]) + _words(passages[-1]) <= max_words:
-        passages[-2] = passages[-2] + "\n\n" + passages.pop()
+            sizes.append(w)
     return passages

@@ -7,7 +7,7 @@ from mmrag.encoders.base import TextEncoder
 from mmrag.errors import InputError
 from mmrag.ingest.chunking import chunk_text
 from mmrag.ingest.keys import item_id, sha1_text
-from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit
+from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit, unit_failure
 from mmrag.ingest.text import JSONL_EXTENSIONS, TextRecord, read_jsonl, read_text_file, split_paragraphs
 from mmrag.registry import CorpusSpec
 from mmrag.types import Item
@@ -33,15 +33,22 @@ def plan_text(
     units: list[Unit] = []
     for f in files:
         for rec, from_jsonl in _records(f, spec.granularity, skipped):
-            if spec.granularity == "paragraph":
-                passages = split_paragraphs(rec.text, cfg.paragraph_min_words, cfg.paragraph_max_words)
-                for i, passage in enumerate(passages):
-                    # A record that stays one passage keeps its plain id; split ones get '#i'. Files always '#i'.
-                    key = rec.key if (from_jsonl and len(passages) == 1) else f"{rec.key}#{i}"
-                    units.append(_unit(spec, rec, key, passage, chunks=None, index=i))
-            else:
-                units.append(_unit(spec, rec, rec.key, rec.text, chunks=(encoder, cfg), index=None))
+            try:
+                units.extend(_record_units(spec, rec, from_jsonl, cfg, encoder))
+            except Exception as e:  # one bad record must not abort the run: report it, go on
+                skipped.append(unit_failure(rec.source, e))
     return units, skipped
+
+
+def _record_units(spec: CorpusSpec, rec: TextRecord, from_jsonl: bool, cfg: IngestConfig, encoder: TextEncoder) -> list[Unit]:
+    if spec.granularity != "paragraph":
+        return [_unit(spec, rec, rec.key, rec.text, chunks=(encoder, cfg), index=None)]
+    passages = split_paragraphs(rec.text, cfg.paragraph_min_words, cfg.paragraph_max_words)
+    # A record that stays one passage keeps its plain id; split ones get '#i'. Files always '#i'.
+    return [
+        _unit(spec, rec, rec.key if (from_jsonl and len(passages) == 1) else f"{rec.key}#{i}", passage, chunks=None, index=i)
+        for i, passage in enumerate(passages)
+    ]
 
 
 def _unit(spec: CorpusSpec, rec: TextRecord, key: str, text: str, chunks, index: int | None) -> Unit:
