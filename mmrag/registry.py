@@ -37,7 +37,10 @@ class CorpusSpec(BaseModel):
     route: str
     modality: Modality
     granularity: Granularity
-    description: str = Field(description="One line; the router shows it to the served model.")
+    description: str = Field(description="One line; routers score routes they were not trained on from it.")
+    examples: list[str] = Field(
+        default_factory=list, description="Example questions this corpus answers; routers use them like the description."
+    )
     collection: str | None = Field(default=None, description="Qdrant collection name; default: the corpus name.")
     encoders: CorpusEncoders = Field(default_factory=CorpusEncoders)
     sources: list[str] = Field(default_factory=list, description="Default ingest paths, relative to the registry file.")
@@ -62,10 +65,23 @@ class CorpusSpec(BaseModel):
         return [(Path(self.base_dir) / s) for s in self.sources]
 
 
+#: What "no retrieval" means, unless a registry's ``no_retrieval:`` section says otherwise.
+NO_RETRIEVAL_DESCRIPTION = "No retrieval: general knowledge, reasoning, arithmetic, definitions, writing or conversation."
+
+
+class NoRetrievalSpec(BaseModel):
+    """The 'none' route: answered from the model's own knowledge. Described like a corpus, for the routers."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = NO_RETRIEVAL_DESCRIPTION
+    examples: list[str] = Field(default_factory=list)
+
+
 class CorpusRegistry:
     """The declared corpora, looked up by name or route."""
 
-    def __init__(self, corpora: list[CorpusSpec]):
+    def __init__(self, corpora: list[CorpusSpec], no_retrieval: NoRetrievalSpec | None = None):
+        self.no_retrieval = no_retrieval or NoRetrievalSpec()
         names = [c.name for c in corpora]
         routes = [c.route for c in corpora]
         for label, values in (("name", names), ("route", routes)):
@@ -91,7 +107,19 @@ class CorpusRegistry:
                 where = entry.get("name", f"#{i + 1}") if isinstance(entry, dict) else f"#{i + 1}"
                 loc = ".".join(str(x) for x in err["loc"])
                 raise ConfigError(f"corpus registry '{p}', corpus {where}: {loc + ': ' if loc else ''}{err['msg']}") from None
-        return cls(specs)
+        try:
+            none = NoRetrievalSpec.model_validate(data.get("no_retrieval") or {})
+        except ValidationError as e:
+            err = e.errors()[0]
+            loc = ".".join(str(x) for x in err["loc"])
+            raise ConfigError(f"corpus registry '{p}', no_retrieval: {loc + ': ' if loc else ''}{err['msg']}") from None
+        return cls(specs, none)
+
+    def descriptions(self) -> dict[str, tuple[str, list[str]]]:
+        """route -> (description, example questions) for every route, 'none' first."""
+        out = {NO_RETRIEVAL: (self.no_retrieval.description, list(self.no_retrieval.examples))}
+        out.update({c.route: (c.description, list(c.examples)) for c in self})
+        return out
 
     def __iter__(self):
         return iter(self._by_name.values())

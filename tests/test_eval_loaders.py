@@ -19,7 +19,7 @@ def _jsonl(path, records):
 def test_mmlu_index_answer_becomes_letter_and_prompt_lists_options(tmp_path) -> None:
     p = tmp_path / "mmlu.json"
     p.write_text(json.dumps([{"question": "2+2?", "choices": ["3", "4", "5", "6"], "answer": 1}]), encoding="utf-8")
-    [q] = load_queries(p, "mmlu")
+    [q] = load_queries(p, "mmlu", route="none")
     assert (q.answer, q.routes, q.id) == ("B", ["none"], "q1")
     assert "(B) 4" in q.prompt() and "letter" in q.prompt()
 
@@ -27,7 +27,7 @@ def test_mmlu_index_answer_becomes_letter_and_prompt_lists_options(tmp_path) -> 
 def test_squad_answers_list_gives_aliases_and_paragraph_route(tmp_path) -> None:
     p = _jsonl(tmp_path / "squad.jsonl", [{"id": "s1", "question": "Where?", "answers": [{"text": "Sicily"}, {"text": "in Sicily"}],
                                             "gt_texts": [{"id": "p-7", "text": "..."}]}])
-    [q] = load_queries(p, "squad")
+    [q] = load_queries(p, "squad", route="paragraph")
     assert (q.answer, q.aliases, q.routes, q.relevant) == ("Sicily", ["in Sicily"], ["paragraph"], ["p-7"])
 
 
@@ -41,14 +41,14 @@ def test_universalrag_fields_override_presets(tmp_path) -> None:
 def test_webqa_images_and_videorag_videos(tmp_path) -> None:
     w = _jsonl(tmp_path / "w.jsonl", [{"question": "Colour?", "answer": "red", "gt_images": ["flag.png"]}])
     v = _jsonl(tmp_path / "v.jsonl", [{"question": "How?", "answer": "knead", "gt_videos": [{"video_id": "bread.mp4"}]}])
-    assert load_queries(w, "webqa")[0].relevant == ["flag.png"] and load_queries(w, "webqa")[0].routes == ["image"]
+    assert load_queries(w, "webqa")[0].relevant == ["flag.png"] and load_queries(w, "webqa", route="image")[0].routes == ["image"]
     assert load_queries(v, "videorag")[0].relevant == ["bread.mp4"]
 
 
 def test_lvbench_clip_gold_from_time_reference_and_letter_answer(tmp_path) -> None:
     p = _jsonl(tmp_path / "lv.jsonl", [{"question": "What happens?", "options": {"A": "x", "B": "y", "C": "z", "D": "w"},
                                          "answer": "(C)", "gt_videos": ["talk.mp4"], "time_reference": [30, 45.5]}])
-    [q] = load_queries(p, "lvbench")
+    [q] = load_queries(p, "lvbench", route="clip")
     assert (q.answer, q.choices, q.relevant, q.routes) == ("C", ["x", "y", "z", "w"], ["talk.mp4@30-45.5"], ["clip"])
 
 

@@ -113,12 +113,8 @@ def test_train_save_load_round_trip_is_exact_and_pickle_free(tmp_path, registry,
     np.testing.assert_allclose(loaded.predict_proba(queries, emb), model.predict_proba(queries, emb), rtol=1e-5, atol=1e-6)
 
 
-def test_artefact_for_other_routes_or_encoder_is_refused(tmp_path, registry, text_encoder, small_set, small_emb):
+def test_artefact_for_another_encoder_is_refused(tmp_path, registry, text_encoder, small_set, small_emb):
     model = train_model(small_set, registry.all_routes, text_encoder, TrainOptions(features="embed"), embeddings=small_emb)
-    bigger = CorpusRegistry([*registry, CorpusSpec(name="tables", route="table", modality="text", granularity="paragraph",
-                                                   description="Tables.")])
-    with pytest.raises(ConfigError, match="retrain it with `mmrag router train"):
-        TrainedRouter(model, bigger, text_encoder)
 
     class OtherEncoder:
         name, dim, max_tokens = "some/other-model", 384, 256
@@ -141,6 +137,51 @@ def test_new_corpus_is_a_new_route_without_code_changes(registry, text_encoder, 
     d = router.route("In the spreadsheet table, which row has the largest value in the revenue column?")
     assert set(d.probabilities) == set(bigger.all_routes)
     assert d.routes[0] == "table"
+
+
+def _corpus(name: str, route: str, modality: str, granularity: str, description: str, examples=()) -> CorpusSpec:
+    return CorpusSpec(name=name, route=route, modality=modality, granularity=granularity, description=description,
+                      examples=list(examples))
+
+
+def test_a_registry_with_fewer_routes_never_routes_outside_it(text_encoder):
+    three = CorpusRegistry([
+        _corpus("notes", "paragraph", "text", "paragraph", "My own notes."),
+        _corpus("photos", "image", "image", "image", "My photos."),
+        _corpus("clips", "clip", "video", "clip", "Moments of my videos."),
+    ])
+    router = load_router(MMRAGConfig(), three, text_encoder=text_encoder)
+    cases = {
+        # A whole-document question goes to the closest remaining text route, a whole-video one to clips.
+        "Which river is longer, the Danube or the Rhine, and which countries does each cross?": ["paragraph"],
+        "How do I replace the chain on a mountain bike?": ["clip"],
+        "What colour are the domes of the Church of the Savior on Spilled Blood?": ["image"],
+        "What is 48 divided by 6?": ["none"],
+    }
+    for query, routes in cases.items():
+        d = router.route(query)
+        assert set(d.probabilities) == {"none", "paragraph", "image", "clip"}
+        assert d.routes == routes, (query, d.probabilities)
+    # The dropped routes' mass went to the remaining ones: the document question is confidently 'paragraph'.
+    assert router.route("Which river is longer, the Danube or the Rhine, and which countries does each cross?").probabilities["paragraph"] >= 0.5
+
+
+def test_a_route_the_router_never_saw_is_picked_from_its_description(registry, text_encoder):
+    recipes = _corpus(
+        "my-recipes", "recipes", "text", "paragraph",
+        "Cooking and baking recipes: ingredients, quantities, oven temperatures and preparation steps.",
+        ["How much flour goes into the pancake batter?", "At what temperature do I bake the lemon cake?",
+         "How long should the onions simmer for the soup?"],
+    )
+    bigger = CorpusRegistry([*registry, recipes])
+    router = load_router(MMRAGConfig(), bigger, text_encoder=text_encoder)
+    d = router.route("How many grams of butter go into the shortbread biscuits?")
+    assert set(d.probabilities) == set(bigger.all_routes)
+    assert d.routes == ["recipes"], d.probabilities
+    assert "zero-shot" in d.router
+    # Questions for the other corpora still go where they did.
+    assert router.route("Who wrote the novel Dracula?").routes == ["paragraph"]
+    assert router.route("How do I replace the chain on a mountain bike?").routes == ["video"]
 
 
 # -- the shipped router --------------------------------------------------------------------------------

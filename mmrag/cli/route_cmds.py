@@ -90,6 +90,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     ) -> None:
         """Train a router on labelled queries and save it (JSON + NPZ, no pickle)."""
         from mmrag.routing.dataset import load_labelled
+        from mmrag.routing import route_modalities
         from mmrag.routing.train import train_model
 
         cfg = cli_config(config, sets)
@@ -99,6 +100,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         encoder = _encoder(cfg) if opts.features != "tfidf" else None
         model = train_model(rows, registry.all_routes, encoder, opts, progress=True)
         model.meta["data"] = Path(data).name
+        # Which modality each label had: a registry without a route hands its share to a sibling granularity.
+        model.meta["modalities"] = route_modalities(registry)
         path = model.save(out)
         err_console.print(f"trained on {len(rows)} queries; routes {', '.join(model.labels)}; saved to {path}")
 

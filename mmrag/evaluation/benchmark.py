@@ -22,6 +22,7 @@ class BenchmarkSpec(BaseModel):
     description: str = ""
     queries: str = Field(description="Query file (JSON/JSONL), relative to the YAML's folder.")
     format: str = Field(default="jsonl", description=f"One of: {', '.join(PRESETS)}.")
+    route: str | None = Field(default=None, description="Gold route (a route of the registry) for queries that name none.")
     corpora: str | None = Field(default=None, description="Corpus registry YAML the pipeline searches.")
     ingest: list[str] = Field(default_factory=list, description="Paths to ingest with `mmrag ingest` first.")
     metric: str | None = Field(default=None, description="Answer metric: em_f1 | contains | rouge_l | choice.")
@@ -39,7 +40,7 @@ class BenchmarkSpec(BaseModel):
         return self.metric or PRESETS[self.format]["metric"]
 
     def load(self, limit: int | None = None) -> list[BenchQuery]:
-        return load_queries(self.path(self.queries), self.format, limit)
+        return load_queries(self.path(self.queries), self.format, limit, self.route)
 
 
 def find_benchmark(name_or_path: str) -> Path:

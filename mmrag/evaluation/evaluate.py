@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mmrag.config import MMRAGConfig, load_config
+from mmrag.errors import ConfigError
 from mmrag.evaluation import metrics as M
 from mmrag.evaluation import report as R
 from mmrag.evaluation.benchmark import BenchmarkSpec
@@ -45,7 +46,12 @@ def run_evaluation(specs: list[BenchmarkSpec], out: Path, *, base: MMRAGConfig |
         cfg = benchmark_config(base, spec, sets or {})
         pipe = factory(cfg)
         variants = expand_variants(configs or spec.configs, pipe.registry.all_routes)
-        plan.append((spec, cfg, pipe, variants, spec.load(limit)))
+        queries = spec.load(limit)
+        unknown = sorted({r for q in queries for r in q.routes} - set(pipe.registry.all_routes))
+        if unknown:
+            raise ConfigError(f"benchmark {spec.name}: gold route(s) {', '.join(unknown)} are not in the registry "
+                              f"{cfg.corpora_path} (routes: {', '.join(pipe.registry.all_routes)}); set the benchmark's 'route:'")
+        plan.append((spec, cfg, pipe, variants, queries))
     results["corpora"] = ", ".join(sorted({str(p[1].corpora) for p in plan}))
     total = sum(len(v) * len(q) for _, _, _, v, q in plan)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

@@ -39,17 +39,18 @@ class BenchQuery(BaseModel):
         return f"{self.question}\n{opts}\nAnswer with the letter of the correct option."
 
 
-# -- presets: benchmark name -> (default route, metric) --------------------------------------------------
+# -- presets: how each format's files are read and scored. Route names are not here: they belong to the
+# registry a benchmark searches, so a benchmark names its gold route in its own YAML (``route:``).
 PRESETS: dict[str, dict[str, str]] = {
-    "mmlu": {"route": "none", "metric": "choice"},
-    "squad": {"route": "paragraph", "metric": "em_f1"},
-    "nq": {"route": "paragraph", "metric": "em_f1"},
-    "hotpotqa": {"route": "document", "metric": "em_f1"},
-    "webqa": {"route": "image", "metric": "rouge_l"},
-    "lvbench": {"route": "clip", "metric": "choice"},
-    "videorag": {"route": "video", "metric": "rouge_l"},
-    "jsonl": {"route": "", "metric": "em_f1"},
-    "demo": {"route": "", "metric": "contains"},
+    "mmlu": {"metric": "choice"},
+    "squad": {"metric": "em_f1"},
+    "nq": {"metric": "em_f1"},
+    "hotpotqa": {"metric": "em_f1"},
+    "webqa": {"metric": "rouge_l"},
+    "lvbench": {"metric": "choice"},
+    "videorag": {"metric": "rouge_l"},
+    "jsonl": {"metric": "em_f1"},
+    "demo": {"metric": "contains"},
 }
 
 
@@ -125,8 +126,8 @@ def _letter(answer: Any, choices: list[str]) -> str:
     return a
 
 
-def from_record(r: dict[str, Any], index: int, preset: str = "jsonl") -> BenchQuery:
-    """One record of any supported format as a ``BenchQuery``."""
+def from_record(r: dict[str, Any], index: int, preset: str = "jsonl", route: str | None = None) -> BenchQuery:
+    """One record of any supported format as a ``BenchQuery``; ``route``: the gold route of records without one."""
     pre = PRESETS.get(preset, PRESETS["jsonl"])
     question = r.get("question", r.get("query"))
     if not question:
@@ -139,7 +140,7 @@ def from_record(r: dict[str, Any], index: int, preset: str = "jsonl") -> BenchQu
     aliases = [str(a) for a in answers[1:]] + [str(a) for a in _as_list(r.get("aliases"))]
     if pre["metric"] == "choice" or (choices and r.get("metric") in (None, "choice")):
         answer = _letter(answer, choices)
-    routes = [str(x) for x in _as_list(r.get("gt_retrieval", r.get("routes")))] or ([pre["route"]] if pre["route"] else [])
+    routes = [str(x) for x in _as_list(r.get("gt_retrieval", r.get("routes")))] or ([route] if route else [])
     relevant = [_gold_key(x) for f in ("gt_texts", "gt_images") for x in _as_list(r.get(f))]
     spans = _as_list(r.get("time_reference"))
     if spans and not isinstance(spans[0], (list, tuple, dict, str)):
@@ -153,11 +154,11 @@ def from_record(r: dict[str, Any], index: int, preset: str = "jsonl") -> BenchQu
                       source=r.get("source"))
 
 
-def load_queries(path: str | Path, preset: str = "jsonl", limit: int | None = None) -> list[BenchQuery]:
+def load_queries(path: str | Path, preset: str = "jsonl", limit: int | None = None, route: str | None = None) -> list[BenchQuery]:
     if preset not in PRESETS:
         raise InputError(f"unknown benchmark format '{preset}'; known: {', '.join(PRESETS)}")
     records = read_records(path)
-    queries = [from_record(r, i, preset) for i, r in enumerate(records)]
+    queries = [from_record(r, i, preset, route) for i, r in enumerate(records)]
     seen: set[str] = set()
     for q in queries:
         if q.id in seen:
@@ -166,4 +167,6 @@ def load_queries(path: str | Path, preset: str = "jsonl", limit: int | None = No
     return queries[:limit] if limit else queries
 
 
-LOADERS: dict[str, Callable[..., list[BenchQuery]]] = {name: (lambda p, limit=None, _n=name: load_queries(p, _n, limit)) for name in PRESETS}
+LOADERS: dict[str, Callable[..., list[BenchQuery]]] = {
+    name: (lambda p, limit=None, route=None, _n=name: load_queries(p, _n, limit, route)) for name in PRESETS
+}

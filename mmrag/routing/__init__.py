@@ -28,7 +28,8 @@ def load_trained_router(config: MMRAGConfig, registry: CorpusRegistry, text_enco
                         path: str | Path | None = None) -> TrainedRouter:
     p = Path(path) if path else artefact_path(config)
     model = RouterModel.load(p)
-    if model.uses_embedding and text_encoder is None:
+    unseen = [r for r in registry.all_routes if r not in model.labels]
+    if (model.uses_embedding or unseen) and text_encoder is None:
         from mmrag.encoders import load_text_encoder
 
         text_encoder = load_text_encoder(config.encoders.text)

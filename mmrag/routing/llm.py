@@ -21,19 +21,7 @@ from mmrag.registry import CorpusRegistry
 from mmrag.routing.decision import check_tau, decide, route_modalities
 from mmrag.routing.trained import check_query
 from mmrag.serving.openai_client import OpenAIClient, chat_text, top_logprobs_of_first_token
-from mmrag.types import NO_RETRIEVAL, RouteDecision
-
-NONE_DESCRIPTION = "No retrieval: general knowledge, reasoning, arithmetic, definitions, writing or conversation."
-
-#: One example question per well-known route; routes of new corpora simply have none.
-EXAMPLES = {
-    NO_RETRIEVAL: "What is 15% of 240?",
-    "paragraph": "Who discovered penicillin?",
-    "document": "Which was founded earlier, the University of Salamanca or the University of Cambridge?",
-    "image": "What colour is the roof of St. Basil's Cathedral?",
-    "clip": "What does the chef add to the pan right after the garlic in the video?",
-    "video": "How do I change a flat tyre on a bicycle?",
-}
+from mmrag.types import RouteDecision
 
 MAX_QUERY_CHARS = 2000
 
@@ -51,8 +39,10 @@ class LLMRouter:
         if len(self.routes) > len(string.ascii_uppercase):
             raise ServerError(f"the LLM router supports at most 26 routes, the registry has {len(self.routes)}")
         self.letters = {string.ascii_uppercase[i]: r for i, r in enumerate(self.routes)}
-        descriptions = {NO_RETRIEVAL: NONE_DESCRIPTION, **{c.route: c.description for c in registry}}
-        self._system = self._system_prompt(descriptions)
+        described = registry.descriptions()
+        self._system = self._system_prompt({r: d for r, (d, _) in described.items()})
+        # Few-shot turns: each route's first example question from the registry (routes without examples have none).
+        self._examples = {r: ex[0] for r, (_, ex) in described.items() if ex}
         self._modalities = route_modalities(registry)
 
     def _system_prompt(self, descriptions: dict[str, str]) -> str:
@@ -65,8 +55,8 @@ class LLMRouter:
     def messages(self, query: str) -> list[dict[str, str]]:
         msgs = [{"role": "system", "content": self._system}]
         for letter, route in self.letters.items():
-            if route in EXAMPLES:
-                msgs.append({"role": "user", "content": f"Question: {EXAMPLES[route]}"})
+            if route in self._examples:
+                msgs.append({"role": "user", "content": f"Question: {self._examples[route]}"})
                 msgs.append({"role": "assistant", "content": letter})
         msgs.append({"role": "user", "content": f"Question: {query[:MAX_QUERY_CHARS]}"})
         return msgs

@@ -13,7 +13,8 @@ from mmrag.registry import CorpusRegistry
 from mmrag.routing.decision import check_tau, decide, route_modalities
 from mmrag.routing.model import RouterModel
 from mmrag.routing.train import embed_queries
-from mmrag.types import RouteDecision
+from mmrag.routing.zero_shot import DescriptionRouteScorer
+from mmrag.types import NO_RETRIEVAL, RouteDecision
 
 
 def check_query(query: str) -> str:
@@ -22,13 +23,8 @@ def check_query(query: str) -> str:
     return query.strip()
 
 
-def check_compatible(model: RouterModel, registry: CorpusRegistry, encoder: TextEncoder | None, where: str) -> None:
-    """Refuses an artefact trained for other routes or another text encoder."""
-    if set(model.labels) != set(registry.all_routes):
-        raise ConfigError(
-            f"router artefact '{where}' knows routes {', '.join(model.labels)} but the registry has "
-            f"{', '.join(registry.all_routes)}; retrain it with `mmrag router train --data FILE.jsonl --out PATH`"
-        )
+def check_encoder(model: RouterModel, encoder: TextEncoder | None, where: str) -> None:
+    """Refuses an artefact trained on another text encoder's embeddings."""
     if model.uses_embedding:
         if encoder is None:
             raise ConfigError(f"router artefact '{where}' needs the text encoder '{model.encoder}'")
@@ -39,33 +35,91 @@ def check_compatible(model: RouterModel, registry: CorpusRegistry, encoder: Text
             )
 
 
+#: Modalities of the UniversalRAG route labels, for artefacts trained before labels recorded theirs.
+DEFAULT_LABEL_MODALITIES = {"paragraph": "text", "document": "text", "image": "image", "clip": "video", "video": "video"}
+
+
 class TrainedRouter:
-    """Implements the ``Router`` protocol with a ``RouterModel``."""
+    """Implements the ``Router`` protocol with a ``RouterModel``, for any registry.
+
+    The artefact's routes and the registry's need not match: routes the registry lacks are dropped (their
+    probability mass goes to the remaining routes), and registry routes the artefact never saw are scored
+    zero-shot from their description and examples (``DescriptionRouteScorer``). A zero-shot route with
+    probability z takes that share from the trained routes: theirs are scaled by (1 - max z).
+    """
 
     name = "trained"
 
     def __init__(self, model: RouterModel, registry: CorpusRegistry, encoder: TextEncoder | None = None,
-                 tau: float = 0.5, source: str = "<memory>"):
-        check_compatible(model, registry, encoder, source)
+                 tau: float = 0.5, source: str = "<memory>", zero_shot: DescriptionRouteScorer | None = None):
+        check_encoder(model, encoder, source)
+        routes = registry.all_routes
         self.model = model
         self.encoder = encoder
         self.tau = check_tau(tau)
         self.source = source
+        self.routes = routes
+        self.dropped = [r for r in model.labels if r not in routes]
+        self.unseen = [r for r in routes if r not in model.labels]
         self._modalities = route_modalities(registry)
+        if self.unseen and zero_shot is None:
+            if encoder is None:
+                raise ConfigError(
+                    f"router artefact '{source}' does not know route(s) {', '.join(self.unseen)}: scoring them from the "
+                    "registry's descriptions needs the text encoder (or retrain with `mmrag router train`)"
+                )
+            descriptions = registry.descriptions()
+            zero_shot = DescriptionRouteScorer(encoder, {r: descriptions[r] for r in self.unseen})
+        self.zero_shot = zero_shot if self.unseen else None
 
     @classmethod
     def load(cls, path: str | Path, registry: CorpusRegistry, encoder: TextEncoder | None = None, tau: float = 0.5) -> "TrainedRouter":
         return cls(RouterModel.load(path), registry, encoder, tau, source=str(path))
 
+    @property
+    def needs_embedding(self) -> bool:
+        return self.model.uses_embedding or self.zero_shot is not None
+
     def probabilities(self, queries: list[str]) -> list[dict[str, float]]:
-        emb = None
-        if self.model.uses_embedding:
-            emb = embed_queries(self.encoder, queries, self.model.max_chars)
-        probs = self.model.predict_proba(queries, emb)
-        return [{label: float(p) for label, p in zip(self.model.labels, row)} for row in probs]
+        emb = embed_queries(self.encoder, queries, self.model.max_chars) if self.needs_embedding else None
+        raw = self.model.predict_proba(queries, emb if self.model.uses_embedding else None)
+        zero = self.zero_shot.probabilities(emb) if self.zero_shot is not None else None
+        out = []
+        for i, row in enumerate(raw):
+            probs = {label: float(p) for label, p in zip(self.model.labels, row) if label not in self.dropped}
+            if self.dropped:
+                probs = self._hand_over_dropped(probs, dict(zip(self.model.labels, map(float, row))))
+            if zero is not None:
+                claim = max(zero[i].values())
+                probs = {r: p * (1.0 - claim) for r, p in probs.items()}
+                probs.update(zero[i])
+            out.append({r: probs.get(r, 0.0) for r in self.routes})
+        return out
+
+    def _hand_over_dropped(self, probs: dict[str, float], raw: dict[str, float]) -> dict[str, float]:
+        """Gives each dropped route's probability to the registry's routes of the same modality (a document
+        question goes to the paragraphs, a whole-video one to the clips); what has no such heir is shared by
+        renormalising, so the remaining routes carry the whole mass a confident router gave."""
+        label_modality = self.model.meta.get("modalities") or DEFAULT_LABEL_MODALITIES
+        orphaned = False
+        for d in self.dropped:
+            heirs = [r for r in probs if r != NO_RETRIEVAL and self._modalities.get(r) == label_modality.get(d)]
+            if not heirs:
+                orphaned = True
+                continue
+            weight = sum(probs[r] for r in heirs)
+            for r in heirs:
+                share = probs[r] / weight if weight > 0 else 1.0 / len(heirs)
+                probs[r] = min(1.0, probs[r] + raw[d] * share)
+        total = sum(probs.values())
+        if orphaned and 0.0 < total < 1.0:
+            probs = {r: p / total for r, p in probs.items()}
+        return probs
 
     def warm_up(self) -> "TrainedRouter":
-        """Pays one-off costs (lazy imports, n-gram analysers, first forward pass) before the first real query."""
+        """Pays one-off costs (lazy imports, n-gram analysers, route prototypes, first forward pass) up front."""
+        if self.zero_shot is not None:
+            self.zero_shot.warm_up()
         self.probabilities(["warm-up query"])
         return self
 
@@ -76,6 +130,7 @@ class TrainedRouter:
         probs = self.probabilities([query])[0]
         routes = decide(probs, self.tau, self._modalities)
         return RouteDecision(
-            query=query, probabilities=probs, routes=routes, router=self.name,
+            query=query, probabilities=probs, routes=routes,
+            router=self.name if self.zero_shot is None else f"{self.name} + zero-shot ({', '.join(self.unseen)})",
             latency_ms=(time.perf_counter() - start) * 1000.0,
         )

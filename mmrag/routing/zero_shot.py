@@ -1,0 +1,85 @@
+"""Zero-shot route scores: how well a query matches a route's registry description and example questions.
+
+A route the trained router never saw (a user's ``recipes``, a ``page`` or ``audio`` corpus) still gets a
+probability: p = sigmoid(w · [cos(query, description), max cos(query, examples)] + b). The weights are a
+small logistic calibration fitted on real labelled queries (``evaluation/fit_zero_shot_routing.py``, which
+records its data and figures in ``data/zero_shot.json``), so the number is a probability, not a raw cosine.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mmrag.encoders.base import TextEncoder
+from mmrag.errors import ConfigError
+
+CALIBRATION_FILE = Path(__file__).with_name("data") / "zero_shot.json"
+
+
+@dataclass(frozen=True)
+class ZeroShotCalibration:
+    """Logistic weights: ``with_examples`` = (w_description, w_examples, bias); ``description_only`` = (w, bias)."""
+
+    with_examples: tuple[float, float, float]
+    description_only: tuple[float, float]
+
+    @classmethod
+    def load(cls, path: str | Path = CALIBRATION_FILE) -> "ZeroShotCalibration":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls(tuple(data["with_examples"]), tuple(data["description_only"]))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ConfigError(f"zero-shot routing calibration '{path}' cannot be read ({type(e).__name__}): reinstall mmrag") from None
+
+    def probability(self, sim_description: np.ndarray, sim_examples: np.ndarray | None) -> np.ndarray:
+        if sim_examples is None:
+            w, b = self.description_only
+            logit = w * sim_description + b
+        else:
+            wd, we, b = self.with_examples
+            logit = wd * sim_description + we * sim_examples + b
+        return 1.0 / (1.0 + np.exp(-logit))
+
+
+class DescriptionRouteScorer:
+    """Scores a fixed set of routes from (description, examples); prototypes are embedded once, in ``warm_up``."""
+
+    def __init__(self, encoder: TextEncoder, routes: dict[str, tuple[str, list[str]]],
+                 calibration: ZeroShotCalibration | None = None):
+        self.encoder = encoder
+        self.routes = dict(routes)
+        self.calibration = calibration
+        self._protos: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None
+
+    def warm_up(self) -> "DescriptionRouteScorer":
+        """Loads the calibration and embeds every route's description and examples (once)."""
+        if self.calibration is None:
+            self.calibration = ZeroShotCalibration.load()
+        if self._protos is None:
+            protos = {}
+            for route, (desc, examples) in self.routes.items():
+                vecs = self.encoder.encode([desc, *examples])
+                protos[route] = (vecs[0], vecs[1:] if examples else None)
+            self._protos = protos
+        return self
+
+    def similarities(self, query_vecs: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        """route -> (cos to its description, max cos to its examples or None), one value per query row."""
+        if self._protos is None:
+            self.warm_up()
+        assert self._protos is not None
+        return {
+            route: (query_vecs @ desc, (query_vecs @ examples.T).max(axis=1) if examples is not None else None)
+            for route, (desc, examples) in self._protos.items()
+        }
+
+    def probabilities(self, query_vecs: np.ndarray) -> list[dict[str, float]]:
+        """Per query row: route -> zero-shot probability."""
+        sims = self.similarities(query_vecs)
+        assert self.calibration is not None
+        cols = {route: self.calibration.probability(d, e) for route, (d, e) in sims.items()}
+        return [{r: float(cols[r][i]) for r in cols} for i in range(len(query_vecs))]
