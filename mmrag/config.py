@@ -149,19 +149,27 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
-def parse_override(text: str) -> tuple[str, Any]:
+def parse_override(text: str, flag: str = "config override") -> tuple[str, Any]:
     """Parse ``key.sub=value`` (value read as YAML, so numbers, booleans and null work)."""
     if "=" not in text:
-        raise ConfigError(f"config override '{text}' must look like section.key=value")
+        raise ConfigError(f"{flag} '{text}' must look like section.key=value, e.g. rerank.tau=0.6")
     key, raw = text.split("=", 1)
-    return key.strip(), yaml.safe_load(raw) if raw.strip() else None
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw  # not YAML (e.g. 'a: b: c'): the plain string
+    return key.strip(), value
 
 
 def load_config(
     path: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
+    override_label: str = "override",
 ) -> MMRAGConfig:
-    """Load a pipeline config from YAML (or defaults when ``path`` is None), then apply overrides."""
+    """Load a pipeline config from YAML (or defaults when ``path`` is None), then apply overrides.
+
+    An invalid overridden key is reported as ``{override_label} key=value`` (the CLI says ``--set``), since
+    the mistake is in the override, not in the file."""
     data: dict[str, Any] = {}
     base_dir = Path(".")
     if path is not None:
@@ -169,12 +177,20 @@ def load_config(
         data = load_yaml_mapping(p, "config file", "pass an existing YAML file, e.g. pipelines/default.yaml")
         # Relative paths inside a config file are relative to the file's own folder.
         base_dir = p.resolve().parent
-    for key, value in (overrides or {}).items():
-        _set_dotted(data, key, value)
+    overrides = dict(overrides or {})
+    for key, value in overrides.items():
+        try:
+            _set_dotted(data, key, value)
+        except ConfigError as e:
+            raise ConfigError(f"{override_label} {key}={value}: {e}") from None
     data.setdefault("base_dir", str(base_dir))
     try:
         return MMRAGConfig.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
+        culprit = next((k for k in overrides if loc == k or loc.startswith(k + ".") or k.startswith(loc + ".")), None)
+        if culprit is not None:
+            hint = "unknown key: check the spelling" if err["type"] == "extra_forbidden" else err["msg"]
+            raise ConfigError(f"{override_label} {culprit}={overrides[culprit]}: {hint}") from None
         raise ConfigError(f"config {'file ' + repr(str(path)) + ' ' if path else ''}key '{loc}': {err['msg']}") from None

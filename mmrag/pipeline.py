@@ -163,17 +163,40 @@ class Pipeline:
             _ = self.router
         return self
 
+    # -- checks that need no model ---------------------------------------------------------------------
+    def check(self, query: str, image: Image.Image | str | Path | None = None, *, routes: list[str] | None = None,
+              k: int | None = None, tau: float | None = None, n_candidates: int | None = None) -> Image.Image | None:
+        """Everything about a question that can be wrong without loading a model: the question, the routes
+        (against the registry), k, tau, n_candidates, the image file, and the store (open, not locked by
+        another process). Raises the one-line user error at once; returns the loaded image."""
+        if not isinstance(query, str) or not query.strip():
+            raise InputError("the question is empty: type a question")
+        self.check_options(routes=routes, k=k, tau=tau, n_candidates=n_candidates)
+        return _as_image(image)
+
+    def check_options(self, *, routes: list[str] | None = None, k: int | None = None, tau: float | None = None,
+                      n_candidates: int | None = None) -> None:
+        """The per-question options, the registry and the store, checked without loading a model."""
+        self._selector_for(k, tau)
+        n = self.config.rerank.n_candidates if n_candidates is None else n_candidates
+        if n < 1:
+            raise InputError(f"n_candidates = {n}: ask for at least 1 candidate per route")
+        if routes:
+            self._given_routes("", routes)
+        else:
+            _ = self.registry
+        if self._retriever is None:
+            from mmrag.store.qdrant import open_store
+
+            open_store(self.config)  # a locked embedded store fails here, not after the models load
+
     # -- stages before generation -----------------------------------------------------------------
     def retrieve(self, query: str, image: Image.Image | str | Path | None = None, *, routes: list[str] | None = None,
                  k: int | None = None, tau: float | None = None, n_candidates: int | None = None) -> Retrieval:
         """Route, search and rerank one query (no generation)."""
-        if not isinstance(query, str) or not query.strip():
-            raise InputError("the question is empty: type a question")
-        image = _as_image(image)
-        selector = self._selector_for(k, tau)  # bad k/tau fail before any model work
+        image = self.check(query, image, routes=routes, k=k, tau=tau, n_candidates=n_candidates)
+        selector = self._selector_for(k, tau)
         n = self.config.rerank.n_candidates if n_candidates is None else n_candidates
-        if n < 1:
-            raise InputError(f"n_candidates = {n}: ask for at least 1 candidate per route")
         timings: dict[str, float] = {}
         notes: list[str] = []
 

@@ -94,7 +94,10 @@ class CorpusRegistry:
     @classmethod
     def from_yaml(cls, path: str | Path) -> "CorpusRegistry":
         p = Path(path)
-        data = load_yaml_mapping(p, "corpus registry", "point 'corpora' in the pipeline config at a YAML file")
+        data = load_yaml_mapping(
+            p, "corpus registry",
+            "point 'corpora' of the pipeline config (--config FILE or $MMRAG_CONFIG) at a registry YAML, or write one there",
+        )
         entries = data.get("corpora")
         if not isinstance(entries, list) or not entries:
             raise ConfigError(f"corpus registry '{p}' must have a non-empty 'corpora:' list")

@@ -34,11 +34,10 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         from mmrag.cli.render import print_answer
         from mmrag.pipeline import Pipeline
 
-        from mmrag.media.images import load_image
-
         pipe = Pipeline(cli_config(config, sets))
         route_list = parse_routes(routes)
-        picture = load_image(image) if image is not None else None  # a bad image fails before models load
+        # Every mistake that needs no model (question, routes, k, tau, image, registry, store lock) fails now.
+        picture = pipe.check(question, image, routes=route_list, k=k, tau=tau, n_candidates=n_candidates)
         # Load the models first so the trace's timings are the stages' work, not model loading;
         # the spinner goes to stderr so --json output stays clean.
         with err_console.status("loading the models…"):

@@ -54,8 +54,11 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         from mmrag.chat import ChatSession
         from mmrag.pipeline import Pipeline
 
+        from mmrag.cli.ask_cmds import parse_routes
+
         cfg = cli_config(config, sets)
         pipe = Pipeline(cfg)
+        pipe.check_options(routes=parse_routes(routes), k=k, tau=tau)  # flag mistakes fail before the models load
         with console.status("loading the models…"):
             pipe.load(router=routes is None or routes == "auto")
         session = ChatSession(pipe, console, rewrite=rewrite, stream=stream)

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mmrag.cli.common import ConfigOption, SetOption, cli_config, console, err_console
-from mmrag.errors import CorpusError
+from mmrag.errors import CorpusError, InputError
 
 
 def _registry(cfg):
@@ -32,6 +32,8 @@ def ingest(
 ) -> None:
     """Ingest files into a corpus's collection. Items already stored (same key and content) are not re-encoded."""
     from mmrag.ingest import Ingestor
+    from mmrag.ingest.plan import Skipped
+    from mmrag.ingest.runner import IngestReport
     from mmrag.store.qdrant import open_store
 
     cfg = cli_config(config, sets)
@@ -41,6 +43,9 @@ def ingest(
     if not all_ and not corpus:
         raise CorpusError(f"say which corpus to fill: --corpus NAME (one of {', '.join(registry.names)}) or --all")
     specs = list(registry) if all_ else [registry.get(corpus)]
+    for p in paths or []:
+        if not p.exists():
+            raise InputError(f"'{p}' does not exist: check the path (nothing was ingested)")
     store = open_store(cfg)
     ingestor = Ingestor(cfg, store)
     reports = []
@@ -49,7 +54,13 @@ def ingest(
         for spec in specs:
             if recreate:
                 store.drop(spec.collection_name)
-            report = ingestor.ingest(spec, list(paths) if paths else None, progress=progress)
+            try:
+                report = ingestor.ingest(spec, list(paths) if paths else None, progress=progress)
+            except CorpusError as e:
+                if len(specs) == 1:
+                    raise
+                # --all: one corpus without sources must not stop the others.
+                report = IngestReport(spec.name, spec.collection_name, skipped=[Skipped(spec.name, str(e))])
             for s in report.skipped:
                 progress.console.print(f"[yellow]skipped[/] {s.path}: {s.reason}", highlight=False, soft_wrap=True)
             if report.ingested + report.unchanged == 0:

@@ -116,6 +116,12 @@ class Ingestor:
         paths = [Path(p) for p in (paths if paths else spec.source_paths())]
         if not paths:
             raise CorpusError(f"corpus '{spec.name}' has no 'sources' in the registry: pass paths, e.g. mmrag ingest DIR --corpus {spec.name}")
+        if not any(p.exists() for p in paths):
+            # Before any model loads: there is nothing to read.
+            raise CorpusError(
+                f"nothing could be ingested into corpus '{spec.name}': {', '.join(map(str, paths))} "
+                f"{'does' if len(paths) == 1 else 'do'} not exist; check the paths or the corpus 'sources'"
+            )
         if self._text_override is not None:
             text, image = self._text_override, self._image_override
         else:
