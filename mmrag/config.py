@@ -106,6 +106,17 @@ class GeneratorConfig(_Section):
     )
 
 
+class ServeConfig(_Section):
+    """`mmrag serve`: the OpenAI-compatible API in front of one warm pipeline."""
+
+    host: str = Field(default="127.0.0.1", description="Interface to listen on; 0.0.0.0 for all (put it behind TLS).")
+    port: int = 8080
+    model_name: str = Field(default="mmrag", description="The model id clients ask for (listed by /v1/models).")
+    api_key_env: str = Field(default="MMRAG_SERVE_API_KEY", description="Env variable with the API key; unset = no key.")
+    max_request_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="Larger request bodies get 413.")
+    max_concurrency: int = Field(default=4, ge=1, description="Questions answered at once; the others wait.")
+
+
 class MMRAGConfig(_Section):
     """The whole configuration of a pipeline."""
 
@@ -118,6 +129,7 @@ class MMRAGConfig(_Section):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     rerank: RerankConfig = Field(default_factory=RerankConfig)
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
     #: Folder the config file was loaded from; relative paths in the config resolve against it.
     base_dir: str = Field(default=".", exclude=True)
 
