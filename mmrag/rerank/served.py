@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from mmrag.config import ServerConfig
@@ -15,16 +13,6 @@ from mmrag.rerank.logprobs import rs_from_logprobs
 from mmrag.rerank.views import hit_text, text_messages, vision_messages
 from mmrag.serving import OpenAIClient, top_logprobs_of_first_token
 from mmrag.types import Hit
-
-
-def run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine from sync code, also when the caller is itself inside an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 class ServedJudgeScorer(CalibratableScorer):
@@ -63,30 +51,22 @@ class ServedJudgeScorer(CalibratableScorer):
             return vision_messages(query, hit, max_chars=self.max_chars, frames=self.frames, max_pixels=self.max_pixels)
         return text_messages(query, hit, self.max_chars)
 
-    async def ascore_raw(self, query: str, hits: list[Hit]) -> list[float]:
-        sem = asyncio.Semaphore(max(1, self.server.max_concurrency))
-        params = {"max_tokens": 1, "temperature": 0.0, "logprobs": True, "top_logprobs": self.top_logprobs}
-        url = self.client._url("chat/completions")
-
-        async with self.client.async_client() as http:
-
-            async def one(hit: Hit) -> float:
-                messages = self._messages(query, hit)
-                async with sem:
-                    data = await self.client.achat(messages, client=http, **params)
-                top = top_logprobs_of_first_token(data)
-                if not top:
-                    raise ServerError(
-                        f"model server {url}: reply has no logprobs; the judge needs an endpoint that returns "
-                        "top_logprobs (vLLM: raise --max-logprobs to at least "
-                        f"{self.top_logprobs})"
-                    )
-                return rs_from_logprobs(top)
-
-            return list(await asyncio.gather(*(one(h) for h in hits)))
+    def _one(self, query: str, hit: Hit) -> float:
+        data = self.client.chat(self._messages(query, hit), max_tokens=1, temperature=0.0, logprobs=True,
+                                top_logprobs=self.top_logprobs)
+        top = top_logprobs_of_first_token(data)
+        if not top:
+            raise self.client.error(
+                "chat/completions", "reply has no logprobs; the judge needs an endpoint that returns top_logprobs "
+                f"(vLLM: raise --max-logprobs to at least {self.top_logprobs})"
+            )
+        return rs_from_logprobs(top)
 
     def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
-        return run_sync(self.ascore_raw(query, hits))
+        # One request per candidate, at most server.max_concurrency at once over the client's pooled connections.
+        workers = max(1, min(self.server.max_concurrency, len(hits)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mmrag-judge") as pool:
+            return list(pool.map(lambda h: self._one(query, h), hits))
 
 
 class ServedRerankerScorer(CalibratableScorer):
@@ -126,7 +106,7 @@ class ServedRerankerScorer(CalibratableScorer):
                 break
         if any(v is None for v in out):
             raise ServerError(
-                f"model server {self.client._url(self.endpoint)}: reply lacks a '{key}' for every document "
+                f"model server {self.client.url(self.endpoint)}: reply lacks a '{key}' for every document "
                 "(serve a reranker with `--task score`, or set the endpoint to 'rerank')"
             )
         return [float(v) for v in out]  # type: ignore[arg-type]

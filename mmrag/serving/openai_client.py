@@ -1,183 +1,160 @@
-"""A small client for OpenAI-compatible servers (vLLM's ``/v1`` API) over httpx.
+"""One client for an OpenAI-compatible server (vLLM's ``/v1`` API).
 
-Retries with exponential backoff on 429, 5xx and connection errors; every failure surfaces as a
-one-line ``ServerError`` naming the server and what to do.
+Chat completions go through the official ``openai`` SDK (pooled connections, retries with backoff on 408,
+409, 429, 5xx and connection errors, streaming, typed errors); vLLM's own endpoints the SDK lacks
+(``/score``, ``/rerank``) go through one pooled ``httpx.Client`` with the same retry rule. Every failure
+surfaces as a one-line ``ServerError`` naming the server and what to do. Safe to share between threads.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
+import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import openai
 
 from mmrag.config import ServerConfig
 from mmrag.errors import ServerError
 
-_RETRY_STATUS = {429, 500, 502, 503, 504}
+_RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 
 class OpenAIClient:
-    """Sync and async calls to one OpenAI-compatible endpoint."""
+    """Sync calls to one OpenAI-compatible endpoint; replies come back as plain JSON dicts."""
 
     def __init__(self, cfg: ServerConfig):
         self.cfg = cfg
         self.base_url = cfg.base_url.rstrip("/")
         key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
-        self._headers = {"Authorization": f"Bearer {key or 'EMPTY'}"}
+        self._key = key or "EMPTY"
         self._timeout = httpx.Timeout(cfg.timeout_s, connect=min(cfg.timeout_s, 10.0))
+        self._lock = threading.Lock()
+        self._sdk: openai.OpenAI | None = None
+        self._http: httpx.Client | None = None
 
-    # -- helpers --------------------------------------------------------------------------------
-    def _url(self, path: str) -> str:
+    # -- connections (made on first use, then pooled) -------------------------------------------------
+    @property
+    def sdk(self) -> openai.OpenAI:
+        with self._lock:
+            if self._sdk is None:
+                limits = httpx.Limits(max_connections=self.cfg.max_concurrency, max_keepalive_connections=self.cfg.max_concurrency)
+                self._sdk = openai.OpenAI(
+                    base_url=self.base_url, api_key=self._key, timeout=self._timeout, max_retries=self.cfg.max_retries,
+                    http_client=httpx.Client(timeout=self._timeout, limits=limits),
+                )
+            return self._sdk
+
+    @property
+    def http(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(timeout=self._timeout, headers={"Authorization": f"Bearer {self._key}"},
+                                          limits=httpx.Limits(max_connections=self.cfg.max_concurrency))
+            return self._http
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sdk is not None:
+                self._sdk.close()
+            if self._http is not None:
+                self._http.close()
+            self._sdk = self._http = None
+
+    # -- errors ------------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def _error(self, path: str, what: str) -> ServerError:
-        return ServerError(f"model server {self._url(path)}: {what}")
+    def error(self, path: str, what: str) -> ServerError:
+        return ServerError(f"model server {self.url(path)}: {what}")
 
-    def _check(self, path: str, resp: httpx.Response) -> dict[str, Any]:
-        if resp.status_code >= 400:
-            detail = resp.text.strip().replace("\n", " ")[:200]
-            hint = " (check server.model and the request)" if resp.status_code < 500 else ""
-            raise self._error(path, f"HTTP {resp.status_code}: {detail}{hint}")
+    def _status_error(self, path: str, status: int, text: str) -> ServerError:
+        detail = text.strip().replace("\n", " ")[:200]
+        hint = " (check server.model and the request)" if status < 500 else ""
+        return self.error(path, f"HTTP {status}: {detail}{hint}")
+
+    def _unreachable(self, path: str, timed_out: bool, what: str) -> ServerError:
+        if timed_out:
+            return self.error(path, f"timed out after {self.cfg.timeout_s:g}s (raise server.timeout_s or check the server load)")
+        return self.error(path, f"unreachable ({what}); start the server or fix server.base_url")
+
+    def _sdk_error(self, path: str, e: openai.OpenAIError) -> ServerError:
+        if isinstance(e, openai.APIStatusError):
+            return self._status_error(path, e.status_code, e.response.text)
+        if isinstance(e, openai.APITimeoutError):
+            return self._unreachable(path, True, "")
+        if isinstance(e, openai.APIConnectionError):
+            return self._unreachable(path, False, type(e.__cause__ or e).__name__)
+        return self.error(path, f"{type(e).__name__}: {e}")
+
+    @staticmethod
+    def _json(resp: httpx.Response) -> Any:
         try:
-            data = resp.json()
+            return resp.json()
         except ValueError:
-            raise self._error(path, "answered with something that is not JSON") from None
+            return None
+
+    def _object(self, path: str, data: Any) -> dict[str, Any]:
+        if data is None:
+            raise self.error(path, "answered with something that is not JSON")
         if not isinstance(data, dict):
-            raise self._error(path, "answered with JSON that is not an object")
+            raise self.error(path, "answered with JSON that is not an object")
         return data
 
-    def _unreachable(self, path: str, e: Exception) -> ServerError:
-        if isinstance(e, httpx.TimeoutException):
-            return self._error(path, f"timed out after {self.cfg.timeout_s:g}s (raise server.timeout_s or check the server load)")
-        return self._error(path, f"unreachable ({type(e).__name__}); start the server or fix server.base_url")
-
-    def _sleep_for(self, attempt: int) -> float:
-        return self.cfg.backoff_s * (2**attempt)
-
-    # -- sync -----------------------------------------------------------------------------------
-    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        last: Exception | None = None
-        for attempt in range(self.cfg.max_retries + 1):
-            try:
-                with httpx.Client(timeout=self._timeout, headers=self._headers) as c:
-                    resp = c.post(self._url(path), json=payload)
-            except httpx.TransportError as e:
-                last = e
-            else:
-                if resp.status_code not in _RETRY_STATUS or attempt == self.cfg.max_retries:
-                    return self._check(path, resp)
-                last = None
-            if attempt < self.cfg.max_retries:
-                time.sleep(self._sleep_for(attempt))
-        raise self._unreachable(path, last) if last else self._error(path, "kept failing")
-
-    def get(self, path: str) -> dict[str, Any]:
-        try:
-            with httpx.Client(timeout=self._timeout, headers=self._headers) as c:
-                return self._check(path, c.get(self._url(path)))
-        except httpx.TransportError as e:
-            raise self._unreachable(path, e) from None
-
+    # -- the OpenAI API (through the SDK) -------------------------------------------------------------
     def models(self) -> list[str]:
-        return [m.get("id", "") for m in self.get("models").get("data", [])]
+        try:
+            return [m.id for m in self.sdk.models.list().data]
+        except openai.OpenAIError as e:
+            raise self._sdk_error("models", e) from None
 
     def chat(self, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
-        """POST /chat/completions; returns the response JSON (validated to hold a message)."""
-        payload = {"model": self.cfg.model, "messages": messages, **params}
-        data = self.post("chat/completions", payload)
-        _first_choice(data, self._url("chat/completions"))
+        """POST /chat/completions; returns the response JSON (validated to hold a message).
+
+        ``params`` (max_tokens, temperature, logprobs, top_logprobs, vLLM's own options…) go into the body as given.
+        """
+        path = "chat/completions"
+        try:
+            raw = self.sdk.chat.completions.with_raw_response.create(model=self.cfg.model, messages=messages, extra_body=params)
+        except openai.OpenAIError as e:
+            raise self._sdk_error(path, e) from None
+        data = self._object(path, self._json(raw.http_response))
+        _first_choice(data, self.url(path))
         return data
 
     def stream_chat(self, messages: list[dict[str, Any]], **params: Any) -> Iterator[dict[str, Any]]:
         """Server-sent events of /chat/completions: yields each chunk's JSON."""
-        payload = {"model": self.cfg.model, "messages": messages, "stream": True, **params}
         path = "chat/completions"
+        try:
+            with self.sdk.chat.completions.create(model=self.cfg.model, messages=messages, stream=True, extra_body=params) as events:
+                for chunk in events:
+                    yield chunk.to_dict()
+        except openai.OpenAIError as e:
+            raise self._sdk_error(path, e) from None
+        except ValueError:
+            raise self.error(path, "sent a stream event that is not JSON") from None
+
+    # -- vLLM's endpoints beyond the OpenAI API (/score, /rerank) -----------------------------------------
+    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST to ``path`` on the pooled client, retried like the SDK's calls."""
         attempt = 0
         while True:
+            last = attempt >= self.cfg.max_retries
             try:
-                with httpx.Client(timeout=self._timeout, headers=self._headers) as c:
-                    with c.stream("POST", self._url(path), json=payload) as resp:
-                        if resp.status_code in _RETRY_STATUS and attempt < self.cfg.max_retries:
-                            attempt += 1
-                            time.sleep(self._sleep_for(attempt - 1))
-                            continue
-                        if resp.status_code >= 400:
-                            resp.read()
-                            self._check(path, resp)
-                        yield from _parse_sse(resp.iter_lines(), self._url(path))
-                        return
+                resp = self.http.post(self.url(path), json=payload)
             except httpx.TransportError as e:
-                if attempt < self.cfg.max_retries:
-                    attempt += 1
-                    time.sleep(self._sleep_for(attempt - 1))
-                    continue
-                raise self._unreachable(path, e) from None
-
-    # -- async ----------------------------------------------------------------------------------
-    async def apost(self, path: str, payload: dict[str, Any], client: httpx.AsyncClient | None = None) -> dict[str, Any]:
-        own = client is None
-        client = client or httpx.AsyncClient(timeout=self._timeout, headers=self._headers)
-        try:
-            last: Exception | None = None
-            for attempt in range(self.cfg.max_retries + 1):
-                try:
-                    resp = await client.post(self._url(path), json=payload)
-                except httpx.TransportError as e:
-                    last = e
-                else:
-                    if resp.status_code not in _RETRY_STATUS or attempt == self.cfg.max_retries:
-                        return self._check(path, resp)
-                    last = None
-                if attempt < self.cfg.max_retries:
-                    await asyncio.sleep(self._sleep_for(attempt))
-            raise self._unreachable(path, last) if last else self._error(path, "kept failing")
-        finally:
-            if own:
-                await client.aclose()
-
-    def async_client(self) -> httpx.AsyncClient:
-        limits = httpx.Limits(max_connections=self.cfg.max_concurrency)
-        return httpx.AsyncClient(timeout=self._timeout, headers=self._headers, limits=limits)
-
-    async def achat(self, messages: list[dict[str, Any]], client: httpx.AsyncClient | None = None, **params: Any) -> dict[str, Any]:
-        payload = {"model": self.cfg.model, "messages": messages, **params}
-        data = await self.apost("chat/completions", payload, client)
-        _first_choice(data, self._url("chat/completions"))
-        return data
-
-    async def astream_chat(self, messages: list[dict[str, Any]], **params: Any) -> AsyncIterator[dict[str, Any]]:
-        payload = {"model": self.cfg.model, "messages": messages, "stream": True, **params}
-        path = "chat/completions"
-        try:
-            async with self.async_client() as c:
-                async with c.stream("POST", self._url(path), json=payload) as resp:
-                    if resp.status_code >= 400:
-                        await resp.aread()
-                        self._check(path, resp)
-                    lines = [line async for line in resp.aiter_lines()]
-        except httpx.TransportError as e:
-            raise self._unreachable(path, e) from None
-        for chunk in _parse_sse(iter(lines), self._url(path)):
-            yield chunk
-
-
-def _parse_sse(lines: Iterator[str], url: str) -> Iterator[dict[str, Any]]:
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith(":") or not line.startswith("data:"):
-            continue
-        data = line[len("data:"):].strip()
-        if data == "[DONE]":
-            return
-        try:
-            yield json.loads(data)
-        except ValueError:
-            raise ServerError(f"model server {url}: sent a stream event that is not JSON") from None
+                if last:
+                    raise self._unreachable(path, isinstance(e, httpx.TimeoutException), type(e).__name__) from None
+            else:
+                if resp.status_code < 400:
+                    return self._object(path, self._json(resp))
+                if resp.status_code not in _RETRY_STATUS or last:
+                    raise self._status_error(path, resp.status_code, resp.text)
+            time.sleep(self.cfg.backoff_s * (2**attempt))
+            attempt += 1
 
 
 def _first_choice(data: dict[str, Any], url: str) -> dict[str, Any]:
