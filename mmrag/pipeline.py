@@ -157,10 +157,12 @@ class Pipeline:
         return self._generator
 
     def load(self, *, router: bool = True) -> "Pipeline":
-        """Build every stage now (otherwise the first question pays for loading the models)."""
-        _ = (self.retriever, self.scorer, self.selector, self.generator)
-        if router:
-            _ = self.router
+        """Build every stage and load its models now (otherwise the first question pays for loading them)."""
+        stages = [self.retriever, self.scorer, self.selector, self.generator] + ([self.router] if router else [])
+        for stage in stages:
+            warm = getattr(stage, "warm_up", None)
+            if callable(warm):
+                warm()
         return self
 
     # -- checks that need no model ---------------------------------------------------------------------

@@ -239,7 +239,7 @@ def test_backend_config_errors() -> None:
         import vllm  # noqa: F401
     except ImportError:
         with pytest.raises(ModelError, match="vllm"):
-            load_generator(GeneratorConfig(backend="vllm-offline"))
+            load_generator(GeneratorConfig(backend="vllm-offline")).warm_up()
 
 
 def test_missing_media_falls_back_to_text_view(stub_server, tmp_path) -> None:

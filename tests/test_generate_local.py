@@ -75,9 +75,10 @@ def test_tiny_vlm_text_and_two_images_end_to_end(tmp_path) -> None:
     assert final.usage == ans.usage
 
 
-def test_missing_vlm_path_is_a_model_error(tmp_path) -> None:
+def test_missing_vlm_path_is_a_model_error_at_warm_up(tmp_path) -> None:
+    gen = load_generator(GeneratorConfig(backend="transformers", model=str(tmp_path / "nope") + "/"))  # cheap: nothing loads
     with pytest.raises(ModelError, match="does not exist"):
-        load_generator(GeneratorConfig(backend="transformers", model=str(tmp_path / "nope") + "/"))
+        gen.warm_up()
 
 
 @pytest.fixture(scope="module")

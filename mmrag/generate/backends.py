@@ -50,8 +50,12 @@ class LocalLLMBackend:
     def __init__(self, cfg: GeneratorConfig):
         from mmrag.serving.local_llm import LocalChatModel
 
-        self.llm = LocalChatModel.from_config(cfg)
+        self.llm = LocalChatModel.from_config(cfg)  # cheap: the weights load in warm_up()
         self.name = self.llm.name
+
+    def warm_up(self) -> "LocalLLMBackend":
+        self.llm.warm_up()
+        return self
 
     def complete(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> tuple[str, dict[str, int]]:
         return self.llm.chat(messages, max_tokens=max_tokens, temperature=temperature)
@@ -68,17 +72,26 @@ class VLLMOfflineBackend:
     vision = True
 
     def __init__(self, cfg: GeneratorConfig):
-        try:
-            from vllm import LLM, SamplingParams
-        except ImportError:
-            raise ModelError("generator.backend 'vllm-offline' needs vLLM: run `pip install 'mmrag[vllm]'` on a GPU machine") from None
-        from mmrag.models import resolve_model_ref
-
-        self._sampling = SamplingParams
-        self.llm = LLM(model=resolve_model_ref(cfg.model), limit_mm_per_prompt={"image": cfg.max_images})
+        self.cfg = cfg
         self.name = cfg.model
+        self.llm: Any = None
+        self._sampling: Any = None
+
+    def warm_up(self) -> "VLLMOfflineBackend":
+        """Starts the engine (once); construction stays cheap."""
+        if self.llm is None:
+            try:
+                from vllm import LLM, SamplingParams
+            except ImportError:
+                raise ModelError("generator.backend 'vllm-offline' needs vLLM: run `pip install 'mmrag[vllm]'` on a GPU machine") from None
+            from mmrag.models import resolve_model_ref
+
+            self._sampling = SamplingParams
+            self.llm = LLM(model=resolve_model_ref(self.cfg.model), limit_mm_per_prompt={"image": self.cfg.max_images})
+        return self
 
     def complete(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> tuple[str, dict[str, int]]:
+        self.warm_up()
         out = self.llm.chat(messages, self._sampling(max_tokens=max_tokens, temperature=temperature), use_tqdm=False)[0]
         gen = out.outputs[0]
         n_in, n_out = len(out.prompt_token_ids or []), len(gen.token_ids)

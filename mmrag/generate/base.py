@@ -40,6 +40,13 @@ class RAGGenerator:
         self.cfg = cfg or GeneratorConfig()
         self.builder = RequestBuilder(self.cfg, vision=backend.vision)
 
+    def warm_up(self) -> "RAGGenerator":
+        """Loads the backend's model now, if it has one to load (in-process backends)."""
+        warm = getattr(self.backend, "warm_up", None)
+        if warm is not None:
+            warm()
+        return self
+
     def build(self, query: str, kept: list[ScoredHit], image: Image.Image | None = None) -> BuiltRequest:
         return self.builder.build(query, kept, image)
 

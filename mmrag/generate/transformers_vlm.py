@@ -53,22 +53,36 @@ class TransformersVLMBackend:
     vision = True
 
     def __init__(self, cfg: GeneratorConfig):
+        self.cfg = cfg
+        self.device = cfg.device
+        self.name = cfg.model
+        self.processor: Any = None
+        self.model: Any = None
+        self._load_lock = threading.Lock()
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> "TransformersVLMBackend":
+        """Loads the processor and the weights (once); construction stays cheap."""
+        with self._load_lock:
+            if self.model is None:
+                self._load()
+        return self
+
+    def _load(self) -> None:
         try:
             import torch  # noqa: F401
             from transformers import AutoModelForImageTextToText, AutoProcessor
         except ImportError:
             raise ModelError("generator.backend 'transformers' needs torch and transformers: run `pip install torch transformers`") from None
-        path = resolve_model_ref(cfg.model)
+        path = resolve_model_ref(self.cfg.model)
         try:
-            self.processor = AutoProcessor.from_pretrained(path)
-            self.model = AutoModelForImageTextToText.from_pretrained(path, dtype="auto")
+            processor = AutoProcessor.from_pretrained(path)
+            model = AutoModelForImageTextToText.from_pretrained(path, dtype="auto")
         except (OSError, ValueError) as e:
             first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise ModelError(f"cannot load vision-language model '{cfg.model}': {first[:200]}") from None
-        self.device = cfg.device
-        self.model.to(cfg.device).eval()
-        self.name = cfg.model
-        self._lock = threading.Lock()
+            raise ModelError(f"cannot load vision-language model '{self.cfg.model}': {first[:200]}") from None
+        model.to(self.device).eval()
+        self.processor, self.model = processor, model
 
     def _inputs(self, messages: list[dict[str, Any]]) -> Any:
         conv, images = split_media(messages)
@@ -86,10 +100,12 @@ class TransformersVLMBackend:
         return getattr(self.processor, "tokenizer", self.processor)
 
     def complete(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> tuple[str, dict[str, int]]:
+        self.warm_up()
         return generate_text(self.model, self._tokenizer, self._inputs(messages),
                              self._gen_kwargs(max_tokens, temperature), self._lock)
 
     def stream(self, messages: list[dict[str, Any]], max_tokens: int, temperature: float) -> Iterator[str | dict[str, int]]:
+        self.warm_up()
         usage: dict[str, int] = {}
         yield from stream_text(self.model, self._tokenizer, self._inputs(messages),
                                self._gen_kwargs(max_tokens, temperature), self._lock, usage)

@@ -108,6 +108,12 @@ class LocalJudgeScorer(CalibratableScorer):
         self.progress = progress
         self.name = f"llm-judge({getattr(model, 'name', 'local')})"
 
+    def warm_up(self) -> "LocalJudgeScorer":
+        warm = getattr(self.model, "warm_up", None)
+        if warm is not None:
+            warm()
+        return self
+
     def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
         it = track(hits, description="judging", transient=True) if self.progress and len(hits) > 4 else hits
         return [rs_from_logprobs(self.model.first_token_logprobs(text_messages(query, h, self.max_chars), top=self.top)) for h in it]

@@ -41,12 +41,31 @@ def _quiet_gguf_loading():
 
 
 class LocalChatModel:
-    """A chat-templated causal LM running in this process (CPU or GPU)."""
+    """A chat-templated causal LM running in this process (CPU or GPU).
+
+    Construction is cheap; the weights load in ``warm_up()`` (called by the pipeline's ``load()``, or by the
+    first call that needs them), once, under a lock.
+    """
 
     def __init__(self, model: str, device: str = "cpu"):
         self.ref = model
         self.device = device
-        path = resolve_model_ref(model)
+        self.name = Path(model).name if model.startswith("package:") else model
+        self.load_s = 0.0
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self._load_lock = threading.Lock()
+        # generate() is not re-entrant on one model object; serialise calls from threads.
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> "LocalChatModel":
+        with self._load_lock:
+            if self.model is None:
+                self._load()
+        return self
+
+    def _load(self) -> None:
+        path = resolve_model_ref(self.ref)
         t0 = time.perf_counter()
         try:
             import torch  # noqa: F401
@@ -62,18 +81,16 @@ class LocalChatModel:
             path, kwargs["gguf_file"] = str(p.parent), p.name
         try:
             with _quiet_gguf_loading():
-                self.tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
-                self.model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+                tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+                model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
         except (OSError, ValueError) as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ModelError(f"cannot load chat model '{model}': {first[:200]}") from None
-        self.model.to(device).eval()
-        if getattr(self.tokenizer, "chat_template", None) is None:
-            raise ModelError(f"chat model '{model}' has no chat template: use an instruction-tuned model")
+            raise ModelError(f"cannot load chat model '{self.ref}': {first[:200]}") from None
+        model.to(self.device).eval()
+        if getattr(tokenizer, "chat_template", None) is None:
+            raise ModelError(f"chat model '{self.ref}' has no chat template: use an instruction-tuned model")
+        self.tokenizer, self.model = tokenizer, model
         self.load_s = time.perf_counter() - t0
-        self.name = Path(model).name if model.startswith("package:") else model
-        # generate() is not re-entrant on one model object; serialise calls from threads.
-        self._lock = threading.Lock()
 
     @classmethod
     def from_config(cls, cfg: Any) -> LocalChatModel:
@@ -96,12 +113,14 @@ class LocalChatModel:
     # -- calls ----------------------------------------------------------------------------------
     def chat(self, messages: list[dict[str, Any]], max_tokens: int = 256, temperature: float = 0.0) -> tuple[str, dict[str, int]]:
         """Generate one reply; returns (text, usage)."""
+        self.warm_up()
         return generate_text(self.model, self.tokenizer, self._inputs(messages),
                              self._gen_kwargs(max_tokens, temperature), self._lock)
 
     def stream_chat(self, messages: list[dict[str, Any]], max_tokens: int = 256, temperature: float = 0.0,
                     usage: dict[str, int] | None = None) -> Iterator[str]:
         """Yields text deltas as they are generated (in a background thread); fills ``usage`` when given."""
+        self.warm_up()
         yield from stream_text(self.model, self.tokenizer, self._inputs(messages),
                                self._gen_kwargs(max_tokens, temperature), self._lock, usage)
 
@@ -109,6 +128,7 @@ class LocalChatModel:
         """{decoded token: log-probability} of the ``top`` likeliest first reply tokens."""
         import torch
 
+        self.warm_up()
         inputs = self._inputs(messages)
         with self._lock, torch.inference_mode():
             logits = self.model(**inputs).logits[0, -1].float()
