@@ -15,6 +15,9 @@ from mmrag.cli.common import ConfigOption, SetOption, cli_config, console
 def _lines(history_file: Path | None):
     """Input lines: prompt-toolkit (history, editing) on a terminal, plain stdin lines otherwise (pipes)."""
     if sys.stdin.isatty() and sys.stdout.isatty():
+        from mmrag.optional import require
+
+        require("prompt_toolkit", extra="chat", purpose="the interactive chat prompt", package="prompt-toolkit")
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory, InMemoryHistory
 

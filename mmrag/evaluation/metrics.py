@@ -120,7 +120,10 @@ def retrieval_metrics(gold: dict[str, list[str]], ranked: dict[str, list[str]], 
 
     ``gold``: query id -> relevant keys; ``ranked``: query id -> retrieved keys, best first. Queries
     without gold items (the `none` route) say nothing about retrieval and are left out."""
-    from ranx import Qrels, Run, evaluate
+    from mmrag.optional import require
+
+    ranx = require("ranx", extra="eval", purpose="retrieval metrics")
+    Qrels, Run, evaluate = ranx.Qrels, ranx.Run, ranx.evaluate
 
     qids = [q for q, g in gold.items() if g]
     if not qids:

@@ -89,7 +89,9 @@ def write_report(out: Path, results: dict[str, Any], plots: list[Path]) -> Path:
 
 def plot_metric(out: Path, results: dict[str, Any]) -> Path:
     """One bar group per benchmark: its primary answer metric (or Recall@5 without answers) per config."""
-    import matplotlib
+    from mmrag.optional import require
+
+    matplotlib = require("matplotlib", extra="eval", purpose="plots")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -130,7 +132,9 @@ def _primary(b: dict[str, Any]) -> tuple[str, str]:
 
 def plot_latency(out: Path, results: dict[str, Any]) -> Path:
     """Stacked mean seconds per query per stage, per config (averaged over benchmarks)."""
-    import matplotlib
+    from mmrag.optional import require
+
+    matplotlib = require("matplotlib", extra="eval", purpose="plots")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mmrag.optional import require
+
+require("langchain_core", extra="langchain", purpose="the LangChain adapters", package="langchain-core")
+
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever

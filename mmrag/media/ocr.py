@@ -11,7 +11,6 @@ from typing import Any
 
 from PIL import Image
 
-from mmrag.errors import ModelError
 
 
 class OCR:
@@ -27,13 +26,10 @@ class OCR:
     def _load(self) -> Any:
         with self._lock:  # double-checked so concurrent first calls build one engine
             if self._engine is None:
-                try:
-                    from rapidocr_onnxruntime import RapidOCR
-                except ImportError:
-                    raise ModelError(
-                        "OCR needs the package 'rapidocr-onnxruntime': run `pip install rapidocr-onnxruntime`"
-                    ) from None
-                self._engine = RapidOCR()
+                from mmrag.optional import require
+
+                rapidocr = require("rapidocr_onnxruntime", extra="media", purpose="OCR", package="rapidocr-onnxruntime")
+                self._engine = rapidocr.RapidOCR()
         return self._engine
 
     def read(self, img: Image.Image) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-import av
 import numpy as np
 from PIL import Image
 from pydantic import BaseModel
 
 from mmrag.errors import InputError
+from mmrag.optional import LazyModule
+
+av = LazyModule("av", extra="media", purpose="reading videos")
 
 VIDEO_EXTENSIONS = {".mp4", ".webm", ".mkv", ".mov"}
 

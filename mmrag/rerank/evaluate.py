@@ -116,7 +116,9 @@ def report(groups: list[QueryCandidates], rs: list[list[float]], *, tau: float, 
 
 def plot_pr_curve(sweep: dict[str, Any], path: str | Path, title: str = "") -> Path:
     """Precision–recall over the τ sweep, the best-F1 τ marked."""
-    import matplotlib
+    from mmrag.optional import require
+
+    matplotlib = require("matplotlib", extra="eval", purpose="plots")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

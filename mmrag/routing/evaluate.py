@@ -111,7 +111,9 @@ def cross_validate(data: list[LabelledQuery], labels: list[str], encoder: TextEn
 
 
 def confusion_png(report: RoutingReport, path: str | Path) -> Path:
-    import matplotlib
+    from mmrag.optional import require
+
+    matplotlib = require("matplotlib", extra="eval", purpose="plots")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
