@@ -3,7 +3,8 @@
 Each of the six UniversalRAG routes plays an unseen route in turn: its description comes from a registry
 (default: the demo registry), its examples are N queries drawn from its labelled queries (seeded), and every
 other query of the set is a test query, positive when labelled with that route. One logistic regression maps
-[cos(query, description), max cos(query, examples)] to p(route); a second one uses the description alone.
+[cos(query, description), max cos(query, examples), margin of its description over the best other
+route's description] to p(route); a second one uses the description alone (and the margin).
 Prints AUC, ECE and how often the route's own queries score highest among the six, on a held-out half.
 
     python evaluation/fit_zero_shot_routing.py --data ../shared/data/routing/universalrag_train.jsonl [--write]
@@ -59,17 +60,22 @@ def main() -> None:
 
     encoder = load_text_encoder(load_config(None).encoders.text)
     qv = encoder.encode(queries, progress=True)
-    scorer = DescriptionRouteScorer(encoder, {r: (descriptions[r][0], [queries[i] for i in example_idx[r]]) for r in routes},
-                                    calibration=ZeroShotCalibration((0, 0, 0), (0, 0)))
-    sims = scorer.similarities(qv)
+    protos = {r: (descriptions[r][0], [queries[i] for i in example_idx[r]]) for r in routes}
+    scorers = {
+        True: DescriptionRouteScorer(encoder, protos, calibration=ZeroShotCalibration((0, 0, 0, 0), (0, 0, 0))),
+        False: DescriptionRouteScorer(encoder, {r: (d, []) for r, (d, _) in protos.items()},
+                                      calibration=ZeroShotCalibration((0, 0, 0, 0), (0, 0, 0))),
+    }
+    features = {}
+    for with_ex, scorer in scorers.items():
+        sims = scorer.similarities(qv)
+        margins = scorer.margins(sims)
+        features[with_ex] = {r: np.column_stack([sims[r][0], *([sims[r][1]] if with_ex else []), margins[r]]) for r in routes}
     y = {r: np.array([lab == r for lab in labels], dtype=int) for r in routes}
 
     def stack(idx: list[int], with_examples: bool) -> tuple[np.ndarray, np.ndarray]:
-        xs, ys = [], []
-        for r in routes:
-            d, e = sims[r]
-            xs.append(np.column_stack([d[idx], e[idx]]) if with_examples else d[idx][:, None])
-            ys.append(y[r][idx])
+        xs = [features[with_examples][r][idx] for r in routes]
+        ys = [y[r][idx] for r in routes]
         return np.vstack(xs), np.concatenate(ys)
 
     out = {}

@@ -68,8 +68,7 @@ class TrainedRouter:
                     f"router artefact '{source}' does not know route(s) {', '.join(self.unseen)}: scoring them from the "
                     "registry's descriptions needs the text encoder (or retrain with `mmrag router train`)"
                 )
-            descriptions = registry.descriptions()
-            zero_shot = DescriptionRouteScorer(encoder, {r: descriptions[r] for r in self.unseen})
+            zero_shot = DescriptionRouteScorer(encoder, registry.descriptions(), scored=self.unseen)
         self.zero_shot = zero_shot if self.unseen else None
 
     @classmethod
