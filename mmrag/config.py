@@ -74,7 +74,7 @@ class ServerConfig(_Section):
 class RoutingConfig(_Section):
     kind: Literal["trained", "llm", "fixed"] = "trained"
     artefact: str | None = Field(default=None, description="Trained router folder; empty = the shipped default.")
-    tau: float = 0.5
+    tau: float = Field(default=0.5, gt=0.0, le=1.0, description="Routes with p ≥ tau are searched (else the top one).")
     fixed_routes: list[str] = Field(default_factory=list, description="Routes used by kind 'fixed'.")
     llm_fallback: bool = True
 
@@ -82,10 +82,10 @@ class RoutingConfig(_Section):
 class RerankConfig(_Section):
     scorer: str = "bi-encoder"
     calibration: str | None = None
-    tau: float = 0.5
-    k: int = 5
-    min_keep: int = 0
-    n_candidates: int = 20
+    tau: float = Field(default=0.5, ge=0.0, le=1.0, description="Keep items with RS ≥ tau (RS is a probability).")
+    k: int = Field(default=5, ge=0, description="Keep at most k items (0 = answer without sources).")
+    min_keep: int = Field(default=0, ge=0, description="Keep this many best items whatever their RS (≤ k).")
+    n_candidates: int = Field(default=20, ge=1, description="Candidates searched per route.")
     fallback_scorer: str | None = None
 
 

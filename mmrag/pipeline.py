@@ -256,14 +256,9 @@ class Pipeline:
             return self.selector
         from mmrag.rerank import AdaptiveSelector
 
-        base = getattr(self.selector, "tau", self.config.rerank.tau), getattr(self.selector, "k", self.config.rerank.k)
-        k = base[1] if k is None else k
-        tau = base[0] if tau is None else tau
-        if not 0.0 <= tau <= 1.0:
-            raise InputError(f"tau = {tau:g} is outside [0, 1]: RS is a probability, pick a tau in [0, 1]")
-        if k < 0:
-            raise InputError(f"k = {k} is negative: keep k ≥ 0 items (0 = answer without sources)")
-        return AdaptiveSelector(tau, k, min(self.config.rerank.min_keep, k))
+        r = self.config.rerank
+        k = r.k if k is None else k
+        return AdaptiveSelector(r.tau if tau is None else tau, k, min(r.min_keep, max(k, 0)))
 
     # -- answering -----------------------------------------------------------------------------------
     def ask(self, query: str, image: Image.Image | str | Path | None = None, **overrides: Any) -> Answer:

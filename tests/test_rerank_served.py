@@ -95,12 +95,18 @@ def test_ordering_tau_k_and_zero_kept(stub_server):
     assert [s.hit.item.key for s in floor.kept] == ["d4"] and "min_keep" in floor.kept[0].reason
 
 
-def test_selector_rejects_bad_settings():
-    from mmrag.errors import ConfigError
+def test_selector_rejects_bad_settings_and_the_config_bounds_them():
+    from mmrag.config import load_config
+    from mmrag.errors import ConfigError, InputError
 
-    for kw in ({"tau": 1.5}, {"k": -1}, {"k": 2, "min_keep": 3}):
-        with pytest.raises(ConfigError):
+    for kw, match in (({"tau": 1.5}, "tau = 1.5 is outside"), ({"k": -1}, "k = -1 is negative"),
+                      ({"k": 2, "min_keep": 3}, "min_keep = 3 must be between 0 and k")):
+        with pytest.raises(InputError, match=match):
             AdaptiveSelector(**kw)
+    # A bad value in a config file fails when the config loads, as a config error.
+    for key, value in (("rerank.tau", 1.5), ("rerank.k", -1), ("rerank.n_candidates", 0), ("routing.tau", 0)):
+        with pytest.raises(ConfigError, match=key):
+            load_config(None, {key: value})
     assert AdaptiveSelector(tau=0.0, k=0).select([_hit("a", "x")], [0.9]).kept == []
 
 

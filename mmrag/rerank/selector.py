@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mmrag.errors import ConfigError
+from mmrag.errors import InputError
 from mmrag.types import Hit, ScoredHit, Selection
 
 
@@ -13,12 +13,14 @@ class AdaptiveSelector:
     """
 
     def __init__(self, tau: float = 0.5, k: int = 5, min_keep: int = 0):
+        # The one check of these values: the config's own bounds catch a bad file at load time, so what
+        # fails here is a value given with a call (--tau, /tau, ask(tau=...)).
         if not 0.0 <= tau <= 1.0:
-            raise ConfigError(f"rerank.tau = {tau} is outside [0, 1]: RS is a probability, pick a τ in [0, 1]")
-        if k < 0 or min_keep < 0:
-            raise ConfigError("rerank.k and rerank.min_keep must be ≥ 0")
-        if min_keep > k:
-            raise ConfigError(f"rerank.min_keep ({min_keep}) is larger than rerank.k ({k}): lower min_keep or raise k")
+            raise InputError(f"tau = {tau:g} is outside [0, 1]: RS is a probability, pick a tau in [0, 1]")
+        if k < 0:
+            raise InputError(f"k = {k} is negative: keep k ≥ 0 items (0 = answer without sources)")
+        if min_keep < 0 or min_keep > k:
+            raise InputError(f"min_keep = {min_keep} must be between 0 and k ({k}): lower min_keep or raise k")
         self.tau, self.k, self.min_keep = float(tau), int(k), int(min_keep)
 
     def select(self, hits: list[Hit], scores: list[float], *, calibrated: bool = True) -> Selection:
