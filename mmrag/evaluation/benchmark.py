@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mmrag.errors import ConfigError
 from mmrag.evaluation.loaders import PRESETS, BenchQuery, load_queries
 
-#: Where named benchmarks live: evaluation/benchmarks/<name>.yaml of the repository (or the current folder).
-BENCH_DIRS = [Path.cwd() / "evaluation" / "benchmarks", Path(__file__).resolve().parents[2] / "evaluation" / "benchmarks"]
+#: The repository's benchmark declarations (present in a checkout of mmrag, not in an installed wheel).
+REPO_BENCH_DIR = Path(__file__).resolve().parents[2] / "evaluation" / "benchmarks"
+
+
+def bench_dirs() -> list[Path]:
+    """Where a benchmark given by name is looked up: the folders in $MMRAG_BENCHMARKS (os.pathsep-separated),
+    then the repository's evaluation/benchmarks. A path to a YAML file works from anywhere."""
+    extra = [Path(p).expanduser() for p in os.environ.get("MMRAG_BENCHMARKS", "").split(os.pathsep) if p]
+    return [*extra, REPO_BENCH_DIR]
 
 
 class BenchmarkSpec(BaseModel):
@@ -49,11 +57,13 @@ def find_benchmark(name_or_path: str) -> Path:
         if not p.is_file():
             raise ConfigError(f"benchmark file {p} not found: give a path to a benchmark YAML or a name")
         return p
-    for d in BENCH_DIRS:
+    dirs = bench_dirs()
+    for d in dirs:
         if (d / f"{name_or_path}.yaml").is_file():
             return d / f"{name_or_path}.yaml"
-    known = sorted({f.stem for d in BENCH_DIRS if d.is_dir() for f in d.glob("*.yaml")})
-    raise ConfigError(f"unknown benchmark '{name_or_path}'; known: {', '.join(known) or 'none'} (or a YAML path)")
+    known = sorted({f.stem for d in dirs if d.is_dir() for f in d.glob("*.yaml")})
+    raise ConfigError(f"unknown benchmark '{name_or_path}'; known: {', '.join(known) or 'none'} "
+                      "(or give a YAML path, or add its folder to $MMRAG_BENCHMARKS)")
 
 
 def load_benchmark(name_or_path: str) -> BenchmarkSpec:
