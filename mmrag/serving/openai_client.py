@@ -40,8 +40,8 @@ class OpenAIClient:
 
     def _check(self, path: str, resp: httpx.Response) -> dict[str, Any]:
         if resp.status_code >= 400:
-            detail = resp.text.strip().replace("\n", " ")[:200]
-            hint = " (check server.model and the request)" if resp.status_code < 500 else ""
+            detail = " ".join(_error_message(resp).split())[:300]
+            hint = _refusal_hint(detail) if resp.status_code < 500 else ""
             raise self._error(path, f"HTTP {resp.status_code}: {detail}{hint}")
         try:
             data = resp.json()
@@ -164,6 +164,30 @@ class OpenAIClient:
             raise self._unreachable(path, e) from None
         for chunk in _parse_sse(iter(lines), self._url(path)):
             yield chunk
+
+
+def _error_message(resp: httpx.Response) -> str:
+    """The server's own words: ``error.message`` of an OpenAI/vLLM error body, else the raw body."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text
+    if isinstance(body, dict):
+        err = body.get("error")
+        for msg in (err.get("message") if isinstance(err, dict) else err, body.get("message"), body.get("detail")):
+            if isinstance(msg, str) and msg.strip():
+                return msg
+    return resp.text
+
+
+def _refusal_hint(detail: str) -> str:
+    """What to change in mmrag's config when the server refuses a request (4xx)."""
+    low = detail.lower()
+    if "limit-mm-per-prompt" in low or ("at most" in low and "image" in low):
+        return " (send fewer images: lower generator.max_images to the server's --limit-mm-per-prompt)"
+    if "multimodal" in low or "image" in low:
+        return " (the served model takes no images: serve a vision model or set generator.vision: false)"
+    return " (check server.model and the request)"
 
 
 def _parse_sse(lines: Iterator[str], url: str) -> Iterator[dict[str, Any]]:
