@@ -78,7 +78,10 @@ if [ "$VLM" = 1 ]; then
     "$VENV/bin/python" "$(dirname "$0")/build_tiny_vlm.py" "$LM_DIR" "$MODEL_DIR" >&2
   fi
   # More images than this in one request get HTTP 400 from vLLM.
-  EXTRA=(--limit-mm-per-prompt "{\"image\": $IMAGE_LIMIT}")
+  # vLLM's own LLaVA code imports transformers' Pixtral image processor, which needs torchvision; PyPI has
+  # only CUDA builds of it, which fail against the CPU torch. The Transformers modeling backend runs the
+  # same LlavaForConditionalGeneration without it (on a GPU, MMRAG_VLLM_MODEL_IMPL=auto uses vLLM's own).
+  EXTRA=(--limit-mm-per-prompt "{\"image\": $IMAGE_LIMIT}" --model-impl "${MMRAG_VLLM_MODEL_IMPL:-transformers}")
 fi
 
 URL="http://127.0.0.1:$PORT/v1"
