@@ -150,7 +150,7 @@ def _image_parts(request: dict) -> list[dict]:
 
 
 def _gen(server: ServerConfig, **kw):
-    cfg = GeneratorConfig(backend="openai", vision=True, max_tokens=24, **{"max_images": LIMIT, **kw})
+    cfg = GeneratorConfig(backend="openai", **{"vision": True, "max_tokens": 24, "max_images": LIMIT, **kw})
     return load_generator(cfg, server)
 
 
@@ -177,10 +177,13 @@ def test_question_with_kept_images(vlm: ServerConfig, tmp_path: Path) -> None:
 
 def test_page_image(vlm: ServerConfig, tmp_path: Path) -> None:
     item, granularity = _page_item(_page(tmp_path))
-    ans = _gen(vlm).generate("When is the next lighthouse inspection?", [_scored(item, 0.77)])
-    print(f"\n[vllm-vision] page image (granularity {granularity!r}): usage {ans.usage}, answer {ans.text!r}")
-    assert len(_image_parts(ans.request)) == 1
-    assert ans.text and ans.citations is not None
+    q, kept = "When is the next lighthouse inspection?", [_scored(item, 0.77)]
+    ans = _gen(vlm).generate(q, kept)
+    text_only = _gen(vlm, vision=False).generate(q, kept)
+    print(f"\n[vllm-vision] page image (granularity {granularity!r}): usage {ans.usage} "
+          f"(as text: {text_only.usage}), answer {ans.text!r}")
+    assert len(_image_parts(ans.request)) == 1 and not _image_parts(text_only.request)
+    assert ans.text and ans.usage["prompt_tokens"] > text_only.usage["prompt_tokens"]
 
 
 def test_clip_frames_with_timestamps(vlm: ServerConfig, tmp_path: Path) -> None:
