@@ -14,9 +14,11 @@ error test runs against it; MMRAG_VLLM_TEXT_URL may name a second, text-only ser
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -28,7 +30,7 @@ from mmrag.media.images import image_to_data_url
 from mmrag.rerank.factory import load_scorer
 from mmrag.rerank.views import text_messages, vision_messages
 from mmrag.serving import OpenAIClient, top_logprobs_of_first_token
-from mmrag.types import Hit, Item, ScoredHit
+from mmrag.types import Answer, Hit, Item, ScoredHit
 
 URL = os.environ.get("MMRAG_VLLM_URL")
 TEXT_URL = os.environ.get("MMRAG_VLLM_TEXT_URL")
@@ -174,6 +176,16 @@ def test_question_with_kept_images(vlm: ServerConfig, tmp_path: Path) -> None:
     # The images reach the model as image tokens: the prompt is longer than the text-only one.
     assert ans.usage["prompt_tokens"] > text_only.usage["prompt_tokens"]
 
+    # Streaming sends the same images: greedy decoding gives the same answer and the same prompt size.
+    pieces, final = [], None
+    for x in gen.stream("When is the harbour closed?", kept):
+        if isinstance(x, Answer):
+            final = x
+        else:
+            pieces.append(x)
+    assert final is not None and "".join(pieces).strip() == final.text == ans.text
+    assert final.usage["prompt_tokens"] == ans.usage["prompt_tokens"]
+
 
 def test_page_image(vlm: ServerConfig, tmp_path: Path) -> None:
     item, granularity = _page_item(_page(tmp_path))
@@ -203,6 +215,33 @@ def test_clip_frames_with_timestamps(vlm: ServerConfig, tmp_path: Path) -> None:
             assert content[i + 1]["type"] == "image_url"
             assert 1.0 <= float(p["text"].split()[2]) <= 5.0
     assert ans.text and ans.usage["completion_tokens"] > 0
+
+    # In the prompt the model gets, each label stands right before its frame's image tokens.
+    prompt = _served_prompt(vlm, gen.build("What happens to the harbour wall?", [_scored(clip, 0.7)]).messages)
+    if prompt is not None:
+        print(f"[vllm-vision] served prompt: {prompt[-400:]!r}")
+        framed = re.findall(r"frame at (\d+\.\d) s:\s*(?:<[^>]*>\s*)*<IMAGE x(\d+)>", prompt)
+        assert len(framed) == 3 and len({n for _, n in framed}) == 1, prompt
+
+
+def _served_prompt(server: ServerConfig, messages: list[dict]) -> str | None:
+    """The prompt vLLM renders for ``messages`` (its /tokenize endpoint), each run of image tokens shown as
+    ``<IMAGE xN>``; None when the server has no such endpoint."""
+    root = server.base_url.rstrip("/").removesuffix("/v1")
+    r = httpx.post(f"{root}/tokenize", json={"model": server.model, "messages": messages, "add_generation_prompt": True,
+                                              "return_token_strs": True}, timeout=server.timeout_s)
+    if r.status_code == 404:
+        return None
+    r.raise_for_status()
+    strs = r.json()["token_strs"]
+    runs: list[tuple[str, int]] = []
+    for t in strs:
+        if runs and runs[-1][0] == t:
+            runs[-1] = (t, runs[-1][1] + 1)
+        else:
+            runs.append((t, 1))
+    # Byte-level BPE marks: Ġ is a space, Ċ a newline. A token repeated 8+ times in a row is an image's tokens.
+    return "".join(f"<IMAGE x{n}>" if n >= 8 else t * n for t, n in runs).replace("Ġ", " ").replace("Ċ", "\n")
 
 
 def test_multiple_images_under_the_limit(vlm: ServerConfig, tmp_path: Path) -> None:
