@@ -185,7 +185,7 @@ def _refusal_hint(detail: str) -> str:
     low = detail.lower()
     if "limit-mm-per-prompt" in low or ("at most" in low and "image" in low):
         return " (send fewer images: lower generator.max_images to the server's --limit-mm-per-prompt)"
-    if "multimodal" in low or "image" in low:
+    if "not a multimodal model" in low:  # vLLM's words for a text-only model given an image
         return " (the served model takes no images: serve a vision model or set generator.vision: false)"
     return " (check server.model and the request)"
 
