@@ -39,6 +39,30 @@ def test_4xx_is_one_line_error(stub_server):
     assert len(stub_server.requests) == 1  # no retry on 4xx
 
 
+def _vllm_error(message: str, param: str | None = None) -> dict:
+    return {"error": {"message": message, "type": "BadRequestError", "param": param, "code": 400}}
+
+
+@pytest.mark.parametrize(
+    ("body", "said", "setting"),
+    [
+        # The bodies vLLM 0.32 sent: 5 images with --limit-mm-per-prompt '{"image": 4}'; an image to SmolLM2.
+        (_vllm_error("At most 4 image(s) may be provided in one prompt. (parameter=image)", "image"),
+         "At most 4 image(s) may be provided in one prompt.", "generator.max_images"),
+        (_vllm_error("SmolLM2-135M-Instruct is not a multimodal model"),
+         "SmolLM2-135M-Instruct is not a multimodal model", "generator.vision: false"),
+    ],
+)
+def test_refused_images_name_the_setting(stub_server, body, said, setting):
+    stub_server.responder = lambda p, b: Reply(status=400, body=body)
+    with pytest.raises(ServerError) as e:
+        _client(stub_server).chat([{"role": "user", "content": "x"}])
+    msg = str(e.value)
+    # The server's own sentence, not its JSON, plus what to change in mmrag.
+    assert f"HTTP 400: {said}" in msg and "{" not in msg
+    assert setting in msg and "\n" not in msg
+
+
 def test_malformed_and_unreachable(stub_server):
     stub_server.responder = lambda p, b: Reply(body="not json")
     with pytest.raises(ServerError, match="not JSON"):

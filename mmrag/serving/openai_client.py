@@ -71,10 +71,10 @@ class OpenAIClient:
     def error(self, path: str, what: str) -> ServerError:
         return ServerError(f"model server {self.url(path)}: {what}")
 
-    def _status_error(self, path: str, status: int, text: str) -> ServerError:
-        detail = text.strip().replace("\n", " ")[:200]
-        hint = " (check server.model and the request)" if status < 500 else ""
-        return self.error(path, f"HTTP {status}: {detail}{hint}")
+    def _status_error(self, path: str, resp: httpx.Response) -> ServerError:
+        detail = " ".join(_error_message(resp).split())[:300]
+        hint = _refusal_hint(detail) if resp.status_code < 500 else ""
+        return self.error(path, f"HTTP {resp.status_code}: {detail}{hint}")
 
     def _unreachable(self, path: str, timed_out: bool, what: str) -> ServerError:
         if timed_out:
@@ -83,7 +83,7 @@ class OpenAIClient:
 
     def _sdk_error(self, path: str, e: openai.OpenAIError) -> ServerError:
         if isinstance(e, openai.APIStatusError):
-            return self._status_error(path, e.status_code, e.response.text)
+            return self._status_error(path, e.response)
         if isinstance(e, openai.APITimeoutError):
             return self._unreachable(path, True, "")
         if isinstance(e, openai.APIConnectionError):
@@ -152,9 +152,33 @@ class OpenAIClient:
                 if resp.status_code < 400:
                     return self._object(path, self._json(resp))
                 if resp.status_code not in _RETRY_STATUS or last:
-                    raise self._status_error(path, resp.status_code, resp.text)
+                    raise self._status_error(path, resp)
             time.sleep(self.cfg.backoff_s * (2**attempt))
             attempt += 1
+
+
+def _error_message(resp: httpx.Response) -> str:
+    """The server's own words: ``error.message`` of an OpenAI/vLLM error body, else the raw body."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text
+    if isinstance(body, dict):
+        err = body.get("error")
+        for msg in (err.get("message") if isinstance(err, dict) else err, body.get("message"), body.get("detail")):
+            if isinstance(msg, str) and msg.strip():
+                return msg
+    return resp.text
+
+
+def _refusal_hint(detail: str) -> str:
+    """What to change in mmrag's config when the server refuses a request (4xx)."""
+    low = detail.lower()
+    if "limit-mm-per-prompt" in low or ("at most" in low and "image" in low):
+        return " (send fewer images: lower generator.max_images to the server's --limit-mm-per-prompt)"
+    if "not a multimodal model" in low:  # vLLM's words for a text-only model given an image
+        return " (the served model takes no images: serve a vision model or set generator.vision: false)"
+    return " (check server.model and the request)"
 
 
 def _first_choice(data: dict[str, Any], url: str) -> dict[str, Any]:
