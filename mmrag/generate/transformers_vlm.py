@@ -17,7 +17,7 @@ from PIL import Image
 from mmrag.config import GeneratorConfig
 from mmrag.errors import InputError, ModelError
 from mmrag.models import resolve_model_ref
-from mmrag.serving.hf_generate import generate_text, generation_kwargs, stream_text
+from mmrag.serving.hf_generate import LoadsOnWarmUp, generate_text, generation_kwargs, stream_text
 
 
 def _decode_data_url(url: str) -> Image.Image:
@@ -47,7 +47,7 @@ def split_media(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
     return out, images
 
 
-class TransformersVLMBackend:
+class TransformersVLMBackend(LoadsOnWarmUp):
     """A vision-language model running in this process."""
 
     vision = True
@@ -60,13 +60,6 @@ class TransformersVLMBackend:
         self.model: Any = None
         self._load_lock = threading.Lock()
         self._lock = threading.Lock()
-
-    def warm_up(self) -> "TransformersVLMBackend":
-        """Loads the processor and the weights (once); construction stays cheap."""
-        with self._load_lock:
-            if self.model is None:
-                self._load()
-        return self
 
     def _load(self) -> None:
         try:

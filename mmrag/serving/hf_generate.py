@@ -10,6 +10,23 @@ from collections.abc import Iterator
 from typing import Any
 
 
+class LoadsOnWarmUp:
+    """Light construction, heavy ``warm_up()``: ``_load()`` runs once, under a lock, on the first ``warm_up()``
+    (from ``Pipeline.load()`` or the first call that needs the model); ``model`` is None until then."""
+
+    model: Any = None
+    _load_lock: threading.Lock
+
+    def _load(self) -> None:
+        raise NotImplementedError
+
+    def warm_up(self) -> Any:
+        with self._load_lock:
+            if self.model is None:
+                self._load()
+        return self
+
+
 def generation_kwargs(max_tokens: int, temperature: float, pad_token_id: int | None = None) -> dict[str, Any]:
     """Greedy when temperature is 0 (sampling knobs unset so transformers doesn't warn), else sampling."""
     kw: dict[str, Any] = {"max_new_tokens": max_tokens}

@@ -18,7 +18,7 @@ from typing import Any
 
 from mmrag.errors import ModelError
 from mmrag.models import resolve_model_ref
-from mmrag.serving.hf_generate import generate_text, generation_kwargs, stream_text
+from mmrag.serving.hf_generate import LoadsOnWarmUp, generate_text, generation_kwargs, stream_text
 
 _CACHE: dict[tuple[str, str], LocalChatModel] = {}
 _CACHE_LOCK = threading.Lock()
@@ -40,7 +40,7 @@ def _quiet_gguf_loading():
         gguf_utils.tqdm = original
 
 
-class LocalChatModel:
+class LocalChatModel(LoadsOnWarmUp):
     """A chat-templated causal LM running in this process (CPU or GPU).
 
     Construction is cheap; the weights load in ``warm_up()`` (called by the pipeline's ``load()``, or by the
@@ -57,12 +57,6 @@ class LocalChatModel:
         self._load_lock = threading.Lock()
         # generate() is not re-entrant on one model object; serialise calls from threads.
         self._lock = threading.Lock()
-
-    def warm_up(self) -> "LocalChatModel":
-        with self._load_lock:
-            if self.model is None:
-                self._load()
-        return self
 
     def _load(self) -> None:
         path = resolve_model_ref(self.ref)
