@@ -95,8 +95,15 @@ class Ingestor:
              image: ImageTextEncoder | None = None) -> tuple[list[Unit], list[Skipped]]:
         icfg = self.cfg.ingest
         if spec.modality == "text":
-            files, skipped = discover(paths, TEXT_EXTENSIONS | JSONL_EXTENSIONS, set(), "text")
-            units, more = plan_text(spec, files, icfg, text)
+            from mmrag.ingest.doc_units import DocumentCache, plan_documents
+            from mmrag.ingest.formats import DOCUMENT_EXTENSIONS
+
+            files, skipped = discover(paths, TEXT_EXTENSIONS | JSONL_EXTENSIONS | DOCUMENT_EXTENSIONS, set(), "text")
+            docs = [f for f in files if f.path.suffix.lower() in DOCUMENT_EXTENSIONS]
+            units, more = plan_text(spec, [f for f in files if f.path.suffix.lower() not in DOCUMENT_EXTENSIONS], icfg, text)
+            doc_units, doc_skipped = plan_documents(spec, docs, icfg, text, self._ocr_engine(),
+                                                    DocumentCache(self.cfg.data_path / "cache" / "docs"), timings)
+            units, more = units + doc_units, more + doc_skipped
         elif spec.modality == "image":
             from mmrag.media.images import IMAGE_EXTENSIONS
 
