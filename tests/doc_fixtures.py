@@ -103,3 +103,19 @@ def make_html(path: Path) -> Path:
         "<p>Black tea can take boiling water and four minutes of steeping.</p></article>"
         "<footer>Copyright 2024 Tea Shop. All rights reserved.</footer></body></html>", encoding="utf-8")
     return path
+
+
+def make_zero_page_pdf(path: Path) -> Path:
+    """A well-formed PDF whose page tree is empty (the bytes pypdf's PdfWriter writes for no pages)."""
+    objs = [b"<<\n/Producer (pypdf)\n>>", b"<<\n/Type /Pages\n/Count 0\n/Kids [ ]\n>>", b"<<\n/Type /Catalog\n/Pages 2 0 R\n>>"]
+    out = bytearray(b"%PDF-1.3\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, o in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<<\n/Size %d\n/Root 3 0 R\n/Info 1 0 R\n>>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path

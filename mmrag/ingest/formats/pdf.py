@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,16 +28,24 @@ def open_pdf(path: Path):
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as e:
-        msg = one_line(e)
-        if "password" in msg.lower():
-            raise InputError(f"PDF '{path}' is password-protected: save an unprotected copy (e.g. print to PDF) and ingest that") from None
-        raise InputError(f"PDF '{path}' is corrupt or not a PDF ({msg}): re-export or replace the file") from None
+        raise InputError(_open_failure(path, one_line(e))) from None
     try:
         if len(pdf) == 0:
             raise InputError(f"PDF '{path}' has no pages: re-export the document or remove the file")
         yield pdf
     finally:
         pdf.close()
+
+
+def _open_failure(path: Path, msg: str) -> str:
+    """Why PDFium refused the file. Its error code is process-global and not reset on every failure (an empty
+    page tree fails with the previous file's code), so the file's own bytes decide where they can."""
+    data = path.read_bytes()
+    if b"/Encrypt" in data or "password" in msg.lower():
+        return f"PDF '{path}' is password-protected: save an unprotected copy (e.g. print to PDF) and ingest that"
+    if re.search(rb"/Count\s+0\b", data) and not re.search(rb"/Type\s*/Page(?!s)", data):
+        return f"PDF '{path}' has no pages: re-export the document or remove the file"
+    return f"PDF '{path}' is corrupt or not a PDF ({msg}): re-export or replace the file"
 
 
 def page_count(path: Path) -> int:
