@@ -104,6 +104,12 @@ class Ingestor:
             doc_units, doc_skipped = plan_documents(spec, docs, icfg, text, self._ocr_engine(),
                                                     DocumentCache(self.cfg.data_path / "cache" / "docs"), timings)
             units, more = units + doc_units, more + doc_skipped
+        elif spec.granularity == "page":
+            from mmrag.ingest.formats import PAGE_EXTENSIONS
+            from mmrag.ingest.page_units import plan_pages
+
+            files, skipped = discover(paths, PAGE_EXTENSIONS, set(), "page")
+            units, more = plan_pages(spec, files, icfg, self._ocr_engine(), timings, self.cfg.data_path / "cache" / "pages")
         elif spec.modality == "image":
             from mmrag.media.images import IMAGE_EXTENSIONS
 
