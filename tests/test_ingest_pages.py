@@ -69,3 +69,20 @@ def test_pages_get_an_image_vector_with_an_image_text_encoder(tmp_path, deck, te
     assert report.ingested == 5 and "encode_image" in report.stages
     dims, _ = store.describe("pages")
     assert IMAGE in dims
+
+
+def test_pictures_inside_documents_go_to_the_image_corpus_with_their_text(tmp_path, text_encoder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    make_pdf(folder / "guide.pdf", scanned=None, picture=True)  # one picture on each of the 2 pages
+    cfg = make_config(tmp_path)
+    store = open_store(cfg)
+    images = spec("pics", "image", "image", "image")
+    report = Ingestor(cfg, store, text_encoder=text_encoder).ingest(images, [folder])
+    assert report.ingested == 2 and not report.skipped
+    hit = CollectionRetriever(cfg, CorpusRegistry([images]), store).search("sourdough starter", "image", n=1)[0]
+    it = hit.item
+    assert it.key == "guide.pdf#image1" and it.metadata["page"] == 2 and "Sourdough starter" in it.caption
+    with Image.open(it.media_path) as im:
+        assert im.size == (200, 120)
+    assert Ingestor(cfg, store, text_encoder=text_encoder).ingest(images, [folder]).unchanged == 2

@@ -129,8 +129,13 @@ class Ingestor:
         elif spec.modality == "image":
             from mmrag.media.images import IMAGE_EXTENSIONS
 
-            files, skipped = self._select(discover(paths, set(IMAGE_EXTENSIONS), {".txt", ".jsonl", ".json"}, "image"), only)
-            units, more = plan_images(spec, files, icfg, self._ocr_engine(), timings)
+            from mmrag.ingest.embedded_units import EMBEDDING_EXTENSIONS, plan_embedded_images
+
+            files, skipped = self._select(discover(paths, set(IMAGE_EXTENSIONS) | EMBEDDING_EXTENSIONS, {".txt", ".jsonl", ".json"}, "image"), only)
+            docs = [f for f in files if f.path.suffix.lower() in EMBEDDING_EXTENSIONS]
+            units, more = plan_images(spec, [f for f in files if f not in docs], icfg, self._ocr_engine(), timings)
+            doc_units, doc_skipped = plan_embedded_images(spec, docs, self._ocr_engine(), timings, self.cfg.data_path / "cache" / "embedded")
+            units, more = units + doc_units, more + doc_skipped
         else:
             from mmrag.media.video import VIDEO_EXTENSIONS
 

@@ -30,7 +30,7 @@ def corpus_extensions(spec: CorpusSpec) -> set[str]:
     if spec.granularity == "page":
         return PAGE_EXTENSIONS
     if spec.modality == "image":
-        return IMAGE_EXTS
+        return IMAGE_EXTS | {".pdf", ".docx", ".pptx"}  # pictures embedded in documents, captioned by their text
     if spec.modality == "video":
         return VIDEO_EXTS
     return AUDIO_EXTENSIONS
