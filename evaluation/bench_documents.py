@@ -122,7 +122,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "pdfs"
         make_pdfs(folder, args.pages, args.files)
-        modes = ["raw", "parse", "ingest"] + (["pypdf"] if args.compare else [])
+        import importlib.util
+
+        compare = args.compare and importlib.util.find_spec("pypdf") is not None
+        if args.compare and not compare:
+            print("--compare: pypdf is not installed (pip install pypdf); comparing without it")
+        modes = ["raw", "parse", "ingest"] + (["pypdf"] if compare else [])
         results = {}
         for m in modes:
             out = subprocess.run([sys.executable, __file__, "--granularity", args.granularity, "--child", m, str(folder)],
