@@ -71,11 +71,13 @@ def ingest(
             reports.append(report)
     table = Table(title="ingest summary")
     table.add_column("corpus", no_wrap=True)
-    for col in ("ingested", "unchanged", "replaced", "pruned", "skipped", "points", "s"):
+    # "pruned" only when something was: the table stays within 80 columns otherwise.
+    pruned = any(r.pruned for r in reports)
+    for col in ("ingested", "unchanged", "replaced", *(["pruned"] if pruned else []), "skipped", "points", "s"):
         table.add_column(col, justify="right")
     for r in reports:
-        table.add_row(r.corpus, str(r.ingested), str(r.unchanged), str(r.replaced), str(r.pruned), str(len(r.skipped)),
-                      str(r.points), f"{r.seconds:.1f}")
+        table.add_row(r.corpus, str(r.ingested), str(r.unchanged), str(r.replaced), *([str(r.pruned)] if pruned else []),
+                      str(len(r.skipped)), str(r.points), f"{r.seconds:.1f}")
     console.print(table)
     if all(r.ingested + r.unchanged == 0 for r in reports):
         raise CorpusError("nothing could be ingested: check the paths and the skipped lines above")
