@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import subprocess
 from pathlib import Path
 
@@ -61,3 +62,13 @@ def test_recording_is_transcribed_searched_and_cited_by_time(tmp_path, text_enco
     assert f"(audio {it.key}, {it.span})" in text and "image_url" not in str(content)  # no frames for audio
     c = ans.citations[0]
     assert c.locator == it.span and c.start == 0.0 and c.source.endswith("opening-hours.wav")
+
+
+def test_missing_speech_recogniser_is_a_one_line_hint_per_recording(tmp_path, text_encoder, monkeypatch):
+    wav = Path(pytest.importorskip("iscc_samples").__file__).parent / "files" / "audio" / "short.wav"  # a real recording
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)  # as if the `audio` extra were not installed
+    cfg = make_config(tmp_path, **{"ingest.asr": True})
+    report = Ingestor(cfg, open_store(cfg), text_encoder=text_encoder).ingest(spec("talks", "audio", "audio", "clip"), [wav])
+    assert report.ingested == 0 and len(report.skipped) == 1
+    reason = report.skipped[0].reason
+    assert "short.wav" in reason and "pip install 'mmrag[audio]'" in reason and "\n" not in reason

@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 
 from mmrag.config import IngestConfig
-from mmrag.errors import InputError
+from mmrag.errors import InputError, ModelError
 from mmrag.ingest.keys import clip_key, item_id, sha1_file
 from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit
 from mmrag.media.subtitles import Segment
@@ -91,6 +91,10 @@ def plan_audio(spec: CorpusSpec, files: list[SourceFile], cfg: IngestConfig, tra
             segs = transcript(f.path, sha, cfg.asr_model, transcriber_factory, timings, cache_dir)
         except InputError as e:
             skipped.append(Skipped(str(f.path), str(e)))
+            continue
+        except ModelError as e:
+            # No speech recogniser (the `audio` extra): every recording waits for it, nothing else does.
+            skipped.append(Skipped(str(f.path), f"'{f.path}' cannot be transcribed: {e} (or `pip install 'mmrag[audio]'`)"))
             continue
         if not segs:
             skipped.append(Skipped(str(f.path), f"'{f.path}' has no recognisable speech (Whisper found none): nothing to search in it"))
