@@ -30,6 +30,8 @@ class _PdfFile:
 
     def __init__(self, path: Path, pages: int):
         self.path, self.pages, self.done, self.pdf = path, pages, 0, None
+        #: Pages to build this run (stored ones are not): counted by the units' prepare().
+        self.wanted = 0
 
     def page(self, n: int, ocr) -> tuple[str, bool, Image.Image]:
         from mmrag.ingest.formats.pdf import open_pdf, read_page
@@ -41,7 +43,7 @@ class _PdfFile:
             text, from_ocr, img = read_page(self.pdf, n - 1, ocr, render=True)
         finally:
             self.done += 1
-            if self.done >= self.pages:
+            if self.done >= self.wanted:
                 self._ctx.__exit__(None, None, None)
                 self.pdf = None
         return text, from_ocr, img
@@ -63,7 +65,9 @@ class _PptxFile:
         return clean(text), render_slide(self.prs, slide), heading
 
 
-def plan_pages(spec: CorpusSpec, files: list[SourceFile], cfg: IngestConfig, ocr, timings, cache_dir: Path) -> tuple[list[Unit], list[Skipped]]:
+def plan_pages(spec: CorpusSpec, files: list[SourceFile], cfg: IngestConfig, ocr, timings, cache_dir: Path,
+               need_image: bool = True) -> tuple[list[Unit], list[Skipped]]:
+    """``need_image``: keep the rendered page for an image vector (an image-text encoder is configured)."""
     units: list[Unit] = []
     skipped: list[Skipped] = []
     for f in files:
@@ -91,11 +95,13 @@ def plan_pages(spec: CorpusSpec, files: list[SourceFile], cfg: IngestConfig, ocr
             iid = item_id(spec.name, key, sha)
             units.append(Unit(key=key, id=iid, source=str(f.path),
                               build=lambda f=f, n=n, src=src, key=key, iid=iid, sha=sha, title=title: _build(
-                                  spec, f, n, src, key, iid, sha, title, ocr, timings, cache_dir)))
+                                  spec, f, n, src, key, iid, sha, title, ocr, timings, cache_dir, need_image),
+                              prepare=(lambda src=src: setattr(src, "wanted", src.wanted + 1)) if isinstance(src, _PdfFile) else None))
     return units, skipped
 
 
-def _build(spec, f: SourceFile, n: int, src, key: str, iid: str, sha: str, title: str, ocr, timings, cache_dir: Path) -> Built:
+def _build(spec, f: SourceFile, n: int, src, key: str, iid: str, sha: str, title: str, ocr, timings, cache_dir: Path,
+           need_image: bool) -> Built:
     meta = {"file": f.rel}
     with timings.timed("render"):
         if isinstance(src, _PdfFile):
@@ -114,4 +120,5 @@ def _build(spec, f: SourceFile, n: int, src, key: str, iid: str, sha: str, title
     meta.update(width=img.width, height=img.height)
     item = Item(id=iid, key=key, corpus=spec.name, route=spec.route, modality="image", granularity="page",
                 source=str(f.path), title=label, text=text, media_path=str(out.resolve()), metadata=meta)
-    return Built(item, [text] if text else [], [[img]])
+    # Without an image encoder the render is only the file the generator sends: don't hold it in the batch.
+    return Built(item, [text] if text else [], [[img]] if need_image else [])

@@ -119,7 +119,8 @@ class Ingestor:
             from mmrag.ingest.page_units import plan_pages
 
             files, skipped = self._select(discover(paths, PAGE_EXTENSIONS, set(), "page"), only)
-            units, more = plan_pages(spec, files, icfg, self._ocr_engine(), timings, self.cfg.data_path / "cache" / "pages")
+            units, more = plan_pages(spec, files, icfg, self._ocr_engine(), timings, self.cfg.data_path / "cache" / "pages",
+                                     need_image=image is not None)
         elif spec.modality == "audio":
             from mmrag.ingest.audio_units import plan_audio
             from mmrag.ingest.sorting import AUDIO_EXTENSIONS
