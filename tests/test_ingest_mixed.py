@@ -83,6 +83,10 @@ def test_init_then_ingest_sorts_by_type_and_prunes(tmp_path, mixed):
     assert _counts(str(cfg))["document"] == 2
     assert runner.invoke(app, ["ingest", "--all", "-c", str(cfg)]).exit_code == 0  # registry sources, pruned
     assert _counts(str(cfg))["document"] == 1
+    # The last PDF goes: the page corpus has no file left, and still loses its items.
+    (mixed / "guide.pdf").unlink()
+    assert runner.invoke(app, ["ingest", str(mixed), "-c", str(cfg)]).exit_code == 0
+    assert _counts(str(cfg)) == {"paragraph": 0, "document": 0, "page": 0, "image": 1}
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng (apt-get install espeak-ng) makes the speech fixture")

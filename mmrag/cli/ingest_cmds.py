@@ -47,13 +47,14 @@ def ingest(
     if not all_ and not corpus and not paths:
         raise CorpusError(f"say what to ingest: PATH… (sorted into the corpora by type), --corpus NAME (one of {', '.join(registry.names)}) or --all")
     specs = list(registry) if (all_ or not corpus) else [registry.get(corpus)]
+    store = open_store(cfg)
     only: dict[str, set[Path]] | None = None
     if not corpus:
         only = _sort(registry, list(paths) if paths else None)
-        specs = [s for s in specs if only.get(s.name)]
+        # A corpus with no file left still runs when it has a collection: pruning removes its deleted files' items.
+        specs = [s for s in specs if only.get(s.name) or (prune and store.exists(s.collection_name))]
         if not specs:
             raise CorpusError("no file of a type any corpus reads: check the paths, or add a corpus for these files to the registry")
-    store = open_store(cfg)
     ingestor = Ingestor(cfg, store)
     reports = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

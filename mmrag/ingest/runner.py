@@ -150,7 +150,7 @@ class Ingestor:
         """Ingest ``paths`` (default: the corpus's registry sources). ``progress``: a rich Progress, optional.
 
         ``only``: resolved files to take from ``paths`` (a mixed folder sorted by type); ``prune``: afterwards
-        remove items of files under the given folders that were deleted or changed since (see ``ingest.prune``).
+        remove items of files under the given folders that were deleted or changed since (``mmrag.ingest.prune``).
         """
         t0 = time.perf_counter()
         paths = [Path(p) for p in (paths if paths else spec.source_paths())]
