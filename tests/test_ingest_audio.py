@@ -72,3 +72,12 @@ def test_missing_speech_recogniser_is_a_one_line_hint_per_recording(tmp_path, te
     assert report.ingested == 0 and len(report.skipped) == 1
     reason = report.skipped[0].reason
     assert "short.wav" in reason and "pip install 'mmrag[audio]'" in reason and "\n" not in reason
+
+
+def test_music_without_speech_is_skipped_not_hallucinated(tmp_path, text_encoder):
+    # iscc-samples' demo.wav is 14 s of music: plain Whisper "hears" "Thank you so much for watching".
+    wav = Path(pytest.importorskip("iscc_samples").__file__).parent / "files" / "audio" / "demo.wav"
+    cfg = make_config(tmp_path, **{"ingest.asr": True})
+    report = Ingestor(cfg, open_store(cfg), text_encoder=text_encoder).ingest(spec("talks", "audio", "audio", "clip"), [wav])
+    assert report.ingested == 0
+    assert [s.reason for s in report.skipped] == [f"'{wav}' has no recognisable speech (Whisper found none): nothing to search in it"]

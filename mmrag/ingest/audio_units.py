@@ -56,7 +56,7 @@ def group_segments(segments: list[Segment], seconds: float) -> list[tuple[float,
 
 def transcript(path: Path, sha: str, model: str, transcriber_factory, timings, cache_dir: Path | None) -> list[Segment]:
     cache = cache_dir / f"{sha}.json" if cache_dir else None
-    key = f"asr|{model}"
+    key = f"asr|{model}|vad"
     if cache is not None and cache.is_file():
         try:
             data = json.loads(cache.read_text(encoding="utf-8"))

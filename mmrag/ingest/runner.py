@@ -72,6 +72,7 @@ class Ingestor:
         self._ocr = ocr
         self._transcriber_factory = transcriber_factory
         self._asr = None
+        self._asr_vad = None
 
     def _ocr_engine(self):
         if not self.cfg.ingest.ocr:
@@ -92,6 +93,16 @@ class Ingestor:
 
                 self._asr = Transcriber(self.cfg.ingest.asr_model)
         return self._asr
+
+    def _speech_transcriber(self):
+        # Recordings often hold music or silence, where Whisper invents text ("Thank you for watching"): VAD first.
+        if self._transcriber_factory is not None:
+            return self._transcriber()
+        if self._asr_vad is None:
+            from mmrag.media.asr import Transcriber
+
+            self._asr_vad = Transcriber(self.cfg.ingest.asr_model, vad_filter=True)
+        return self._asr_vad
 
     @staticmethod
     def _select(found: tuple[list, list[Skipped]], only: set[Path] | None) -> tuple[list, list[Skipped]]:
@@ -126,7 +137,7 @@ class Ingestor:
             from mmrag.ingest.sorting import AUDIO_EXTENSIONS
 
             files, skipped = self._select(discover(paths, AUDIO_EXTENSIONS, {".txt", ".srt", ".vtt", ".json"}, "audio"), only)
-            units, more = plan_audio(spec, files, icfg, self._transcriber, timings, self.cfg.data_path / "cache" / "audio")
+            units, more = plan_audio(spec, files, icfg, self._speech_transcriber, timings, self.cfg.data_path / "cache" / "audio")
         elif spec.modality == "image":
             from mmrag.media.images import IMAGE_EXTENSIONS
 
