@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from doc_fixtures import SCANNED_TEXT, make_docx, make_html, make_pdf, make_pptx, make_xlsx, make_zero_page_pdf
+from doc_fixtures import make_docx, make_html, make_pdf, make_pptx, make_xlsx, make_zero_page_pdf
 from test_ingest_support import make_config, spec
 
 from mmrag.errors import InputError
