@@ -86,3 +86,34 @@ def test_pictures_inside_documents_go_to_the_image_corpus_with_their_text(tmp_pa
     with Image.open(it.media_path) as im:
         assert im.size == (200, 120)
     assert Ingestor(cfg, store, text_encoder=text_encoder).ingest(images, [folder]).unchanged == 2
+
+
+def test_pictures_in_docx_and_pptx_are_captioned_by_nearby_text(tmp_path, text_encoder):
+    import docx
+    from docx.shared import Inches
+    from pptx import Presentation
+    from pptx.util import Inches as PInches
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    Image.new("RGB", (300, 200), (10, 200, 10)).save(tmp_path / "g.png")
+    d = docx.Document()
+    d.add_heading("Green fields", 1)
+    d.add_paragraph("The meadow behind the barn stays green all year.")
+    d.add_picture(str(tmp_path / "g.png"), width=Inches(2))
+    d.save(str(folder / "farm.docx"))
+    prs = Presentation()
+    prs.slides.add_slide(prs.slide_layouts[5]).shapes.title.text = "Intro"
+    s = prs.slides.add_slide(prs.slide_layouts[5])
+    s.shapes.title.text = "Solar panels on the roof"
+    s.shapes.add_picture(str(tmp_path / "g.png"), PInches(1), PInches(2))
+    prs.save(str(folder / "energy.pptx"))
+    cfg = make_config(tmp_path)
+    store = open_store(cfg)
+    images = spec("pics", "image", "image", "image")
+    assert Ingestor(cfg, store, text_encoder=text_encoder).ingest(images, [folder]).ingested == 2
+    retr = CollectionRetriever(cfg, CorpusRegistry([images]), store)
+    farm = retr.search("meadow behind the barn", "image", n=1)[0].item
+    assert farm.key == "farm.docx#image0" and farm.caption == "Green fields — The meadow behind the barn stays green all year."
+    solar = retr.search("solar panels", "image", n=1)[0].item
+    assert solar.key == "energy.pptx#image0" and solar.metadata["slide"] == 2 and solar.locator == "slide 2"

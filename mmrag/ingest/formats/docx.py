@@ -66,6 +66,7 @@ def read_docx(path: Path, *, images: bool = False) -> Document:
     sections: list[Section] = []
     pictures: list[EmbeddedImage] = []
     heading: str | None = None
+    last_text = ""
     lines: list[str] = []
 
     def flush() -> None:
@@ -89,8 +90,12 @@ def read_docx(path: Path, *, images: bool = False) -> Document:
         elif text:
             lines.append(text)
         if images:
-            context = text or heading or ""
+            # A picture usually sits in an empty paragraph: its caption is the heading plus the text just before it.
+            near = text if text and text != heading else last_text
+            context = " — ".join(dict.fromkeys(t for t in (heading, near) if t))
             pictures.extend(EmbeddedImage(im, context) for im in _pictures(block, doc))
+        if text and level is None:
+            last_text = " ".join(text.split()[:60])
     flush()
     if images:
         # A picture's own paragraph is usually empty: give it the text that follows or precedes it.
