@@ -13,10 +13,12 @@ from pathlib import Path
 
 from mmrag.ingest.formats import DOCUMENT_EXTENSIONS, PAGE_EXTENSIONS
 from mmrag.ingest.text import JSONL_EXTENSIONS, TEXT_EXTENSIONS
+from mmrag.media.images import IMAGE_EXTENSIONS
+from mmrag.media.video import VIDEO_EXTENSIONS
 from mmrag.registry import CorpusRegistry, CorpusSpec
 
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".gif"}  # = mmrag.media.images.IMAGE_EXTENSIONS
-VIDEO_EXTS = {".mp4", ".webm", ".mkv", ".mov"}  # = mmrag.media.video.VIDEO_EXTENSIONS
+IMAGE_EXTS = set(IMAGE_EXTENSIONS)
+VIDEO_EXTS = set(VIDEO_EXTENSIONS)
 AUDIO_EXTENSIONS = {".mp3", ".wav", ".m4a", ".flac", ".ogg"}
 TEXTLIKE = TEXT_EXTENSIONS | JSONL_EXTENSIONS | DOCUMENT_EXTENSIONS
 SIDECAR_EXTENSIONS = {".txt", ".srt", ".vtt", ".json", ".jsonl"}
