@@ -53,7 +53,7 @@ class Retrieval:
             it = s.hit.item
             return {"key": it.key, "id": it.id, "route": s.hit.route or it.route, "rs": round(s.rs, 4),
                     "score": round(s.hit.score, 4), "source": it.source, "title": it.title, "caption": it.caption,
-                    "media_path": it.media_path, "start": it.start, "end": it.end, "span": it.span,
+                    "media_path": it.media_path, "start": it.start, "end": it.end, "span": it.span, "locator": it.locator,
                     "reason": s.reason}
 
         return {

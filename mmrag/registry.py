@@ -17,8 +17,9 @@ from mmrag.types import NO_RETRIEVAL, Granularity, Modality
 #: Which granularities each modality supports.
 _ALLOWED = {
     "text": {"paragraph", "document"},
-    "image": {"image"},
+    "image": {"image", "page"},
     "video": {"clip", "video"},
+    "audio": {"clip"},
 }
 
 

@@ -6,8 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Modality = Literal["text", "image", "video"]
-Granularity = Literal["paragraph", "document", "image", "clip", "video"]
+Modality = Literal["text", "image", "video", "audio"]
+#: "page": one rendered page of a PDF or slide deck (modality image); audio spans are "clip"s of a recording.
+Granularity = Literal["paragraph", "document", "image", "clip", "video", "page"]
 
 #: The route that means "answer without retrieval".
 NO_RETRIEVAL = "none"
@@ -49,6 +50,14 @@ class Item(BaseModel):
         if not parts and self.text:
             parts.append(self.text)
         return "\n".join(parts)
+
+    @property
+    def locator(self) -> str | None:
+        """Where in its file the item is: 'page 3', 'slide 2', 'sheet Prices' or a time span (for citations)."""
+        for k in ("page", "slide", "sheet"):
+            if self.metadata.get(k) not in (None, ""):
+                return f"{k} {self.metadata[k]}"
+        return self.span
 
     @property
     def span(self) -> str | None:
@@ -97,6 +106,7 @@ class Citation(BaseModel):
     title: str | None = None
     start: float | None = None
     end: float | None = None
+    locator: str | None = Field(default=None, description="Page, slide, sheet or time span within the source file.")
 
 
 class Answer(BaseModel):

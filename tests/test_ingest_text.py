@@ -102,6 +102,7 @@ def test_bad_inputs_are_skipped_with_one_line_reasons(tmp_path, text_corpus, tex
     (text_corpus / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
     (text_corpus / "empty.md").write_text("  \n", encoding="utf-8")
     (text_corpus / "table.pdf").write_bytes(b"%PDF-1.4")
+    (text_corpus / "notes.rtf").write_bytes(b"{\\rtf1 hello}")
     with open(text_corpus / "records.jsonl", "a", encoding="utf-8") as f:
         f.write("{not json\n")
         f.write(json.dumps({"id": "x", "title": "no text"}) + "\n")
@@ -112,7 +113,8 @@ def test_bad_inputs_are_skipped_with_one_line_reasons(tmp_path, text_corpus, tex
     reasons = {s.path.rsplit("/", 1)[-1]: s.reason for s in report.skipped}
     assert "not UTF-8" in reasons["latin1.txt"]
     assert "empty" in reasons["empty.md"]
-    assert "unknown extension '.pdf'" in reasons["table.pdf"]
+    assert "corrupt or not a PDF" in reasons["table.pdf"]
+    assert "unknown extension '.rtf'" in reasons["notes.rtf"]
     assert "does not exist" in reasons["missing"]
     assert sum("records.jsonl" in s.path for s in report.skipped) == 2
     assert all("\n" not in s.reason for s in report.skipped)

@@ -22,15 +22,21 @@ def _registry(cfg):
 
 
 def ingest(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders to ingest; default: the corpus's 'sources' from the registry."),
+    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders to ingest; default: the corpus's 'sources' from the registry. "
+                                                 "Without --corpus, each file goes to the registry's corpora for its type."),
     corpus: Optional[str] = typer.Option(None, "--corpus", help="Corpus name from the registry (see `mmrag corpora`)."),
     all_: bool = typer.Option(False, "--all", help="Ingest every corpus of the registry from its sources."),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when any input was skipped."),
     recreate: bool = typer.Option(False, "--recreate", help="Delete the corpus's collection first (needed after changing its encoders)."),
+    prune: bool = typer.Option(True, "--prune/--no-prune", help="For folders: remove items of files deleted or changed since the last ingest."),
     config: Optional[Path] = ConfigOption,
     sets: Optional[list[str]] = SetOption,
 ) -> None:
-    """Ingest files into a corpus's collection. Items already stored (same key and content) are not re-encoded."""
+    """Ingest files into the corpora's collections. Items already stored (same key and content) are not re-encoded.
+
+    `mmrag ingest FOLDER` (no --corpus) sorts a mixed folder by file type: text and documents -> paragraph and
+    document corpora, PDF/PPTX pages -> page, images -> image, videos -> clip and video, audio -> audio.
+    """
     from mmrag.ingest import Ingestor
     from mmrag.ingest.plan import Skipped
     from mmrag.ingest.runner import IngestReport
@@ -40,13 +46,20 @@ def ingest(
     registry = _registry(cfg)
     if all_ and (corpus or paths):
         raise CorpusError("--all ingests every corpus from its registry sources: drop --corpus and the paths")
-    if not all_ and not corpus:
-        raise CorpusError(f"say which corpus to fill: --corpus NAME (one of {', '.join(registry.names)}) or --all")
-    specs = list(registry) if all_ else [registry.get(corpus)]
+    if not all_ and not corpus and not paths:
+        raise CorpusError(f"say what to ingest: PATH… (sorted into the corpora by type), --corpus NAME (one of {', '.join(registry.names)}) or --all")
+    specs = list(registry) if (all_ or not corpus) else [registry.get(corpus)]
     for p in paths or []:
         if not p.exists():
             raise InputError(f"'{p}' does not exist: check the path (nothing was ingested)")
     store = open_store(cfg)
+    only: dict[str, set[Path]] | None = None
+    if not corpus:
+        only = _sort(registry, list(paths) if paths else None)
+        # A corpus with no file left still runs when it has a collection: pruning removes its deleted files' items.
+        specs = [s for s in specs if only.get(s.name) or (prune and store.exists(s.collection_name))]
+        if not specs:
+            raise CorpusError("no file of a type any corpus reads: check the paths, or add a corpus for these files to the registry")
     ingestor = Ingestor(cfg, store)
     reports = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -55,11 +68,12 @@ def ingest(
             if recreate:
                 store.drop(spec.collection_name)
             try:
-                report = ingestor.ingest(spec, list(paths) if paths else None, progress=progress)
+                report = ingestor.ingest(spec, list(paths) if paths else None, progress=progress, prune=prune,
+                                         only=only.get(spec.name) if only is not None else None)
             except CorpusError as e:
                 if len(specs) == 1:
                     raise
-                # --all: one corpus without sources must not stop the others.
+                # Several corpora: one without sources must not stop the others.
                 report = IngestReport(spec.name, spec.collection_name, skipped=[Skipped(spec.name, str(e))])
             for s in report.skipped:
                 progress.console.print(f"[yellow]skipped[/] {s.path}: {s.reason}", highlight=False, soft_wrap=True)
@@ -69,17 +83,52 @@ def ingest(
             reports.append(report)
     table = Table(title="ingest summary")
     table.add_column("corpus", no_wrap=True)
-    for col in ("ingested", "unchanged", "replaced", "skipped", "points", "s"):
+    # "pruned" only when something was: the table stays within 80 columns otherwise.
+    pruned = any(r.pruned for r in reports)
+    for col in ("ingested", "unchanged", "replaced", *(["pruned"] if pruned else []), "skipped", "points", "s"):
         table.add_column(col, justify="right")
     for r in reports:
-        table.add_row(r.corpus, str(r.ingested), str(r.unchanged), str(r.replaced), str(len(r.skipped)),
-                      str(r.points), f"{r.seconds:.1f}")
+        table.add_row(r.corpus, str(r.ingested), str(r.unchanged), str(r.replaced), *([str(r.pruned)] if pruned else []),
+                      str(len(r.skipped)), str(r.points), f"{r.seconds:.1f}")
     console.print(table)
     if all(r.ingested + r.unchanged == 0 for r in reports):
         raise CorpusError("nothing could be ingested: check the paths and the skipped lines above")
     if strict and any(r.failed for r in reports):
         err_console.print(f"[bold red]--strict:[/] {sum(len(r.skipped) for r in reports)} input(s) skipped")
         raise typer.Exit(2)
+
+
+def _sort(registry, paths: list[Path] | None) -> dict[str, set[Path]]:
+    """Files per corpus by type (paths given: every corpus; else each corpus's own sources); says where each went."""
+    from mmrag.ingest.sorting import sort_files
+
+    if paths is not None:
+        result = sort_files(paths, registry)
+        by_corpus, where, unknown, missing = result.by_corpus, result.where, result.unknown, result.missing
+    else:
+        by_corpus, where, unknown, missing = {}, {}, [], []
+        for spec in registry:
+            r = sort_files(spec.source_paths(), [spec])
+            by_corpus[spec.name] = r.by_corpus[spec.name]
+            for f, names in r.where.items():
+                where.setdefault(f, []).extend(names)
+            missing += [m for m in r.missing if m not in missing]
+        unknown = [f for f in sort_files([p for s in registry for p in s.source_paths()], registry).unknown]
+    for m in missing:
+        err_console.print(f"[yellow]skipped[/] {m}: path does not exist: check the path or the corpus 'sources'", highlight=False, soft_wrap=True)
+    for f in unknown:
+        err_console.print(f"[yellow]skipped[/] {f}: no corpus in the registry reads '{f.suffix or f.name}' files: "
+                          "add one (see `mmrag init`) or remove the file", highlight=False, soft_wrap=True)
+    if paths is not None:
+        if len(where) <= 40:
+            for f, names in where.items():
+                err_console.print(f"{f} → {', '.join(names)}", highlight=False, soft_wrap=True)
+        else:
+            for name, files in by_corpus.items():
+                if files:
+                    exts = sorted({f.suffix.lower() for f in files})
+                    err_console.print(f"{name} ← {len(files)} files ({', '.join(exts)})", highlight=False, soft_wrap=True)
+    return by_corpus
 
 
 def corpora(config: Optional[Path] = ConfigOption, sets: Optional[list[str]] = SetOption) -> None:

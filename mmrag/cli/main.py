@@ -35,9 +35,9 @@ app.add_typer(eval_app, name="eval")
 
 def _register() -> None:
     # Each command module adds its commands; import order is the --help order.
-    from mmrag.cli import ask_cmds, chat_cmds, eval_cmds, ingest_cmds, rerank_cmds, route_cmds, serve_cmds
+    from mmrag.cli import ask_cmds, chat_cmds, eval_cmds, ingest_cmds, init_cmds, rerank_cmds, route_cmds, serve_cmds
 
-    for module in (ingest_cmds, ask_cmds, chat_cmds, serve_cmds, rerank_cmds, route_cmds, eval_cmds):
+    for module in (init_cmds, ingest_cmds, ask_cmds, chat_cmds, serve_cmds, rerank_cmds, route_cmds, eval_cmds):
         module.register(app, eval_app)
 
 

@@ -14,6 +14,8 @@ from mmrag.types import Answer
 
 def _where(k: dict[str, Any]) -> str:
     """What a reader needs to find the source: the clip's time span, else the caption or title."""
+    if k.get("locator"):
+        return f"{k['locator']}"
     if k.get("span"):
         return f"{k['span']}"
     return k.get("caption") or k.get("title") or ""

@@ -33,6 +33,6 @@ def resolve_citations(text: str, sources: list[Item]) -> list[Citation]:
             it = sources[n - 1]
             out.append(
                 Citation(number=n, item_id=it.id, key=it.key, source=it.source, route=it.route,
-                         title=it.title, start=it.start, end=it.end)
+                         title=it.title, start=it.start, end=it.end, locator=it.locator)
             )
     return out

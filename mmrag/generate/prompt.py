@@ -77,10 +77,14 @@ def _find(words: list[str], needle: list[str]) -> int:
 
 def _header(n: int, item: Item) -> str:
     # One short line per source: small models copy long or multi-line headers into their answers.
-    kind = {"image": "image", "clip": "video clip", "video": "video"}.get(item.granularity)
+    kind = {"image": "image", "clip": "video clip", "video": "video", "page": "page image"}.get(item.granularity)
+    if item.modality == "audio":
+        kind = "audio"
     head = f"[{n}] {item.title or item.key}"
     if kind:
         head += f" ({kind} {item.key}" + (f", {item.span}" if item.span else "") + ")"
+    elif item.locator:
+        head += f" ({item.locator})"  # a passage of a PDF or slide deck: its page or slide
     return head + ":"
 
 
@@ -112,7 +116,7 @@ class RequestBuilder:
 
     # -- visual parts -------------------------------------------------------------------------
     def _image_cost(self, item: Item) -> int:
-        if item.granularity == "image":
+        if item.granularity in ("image", "page"):
             return 1
         if self.cfg.use_video_url and item.granularity in ("clip", "video"):
             return 1
@@ -126,7 +130,7 @@ class RequestBuilder:
     def _visual_parts(self, item: Item) -> list[dict[str, Any]]:
         """Image parts (with frame-time labels for video) for one visual item."""
         assert item.media_path
-        if item.granularity == "image":
+        if item.granularity in ("image", "page"):
             from mmrag.media.images import load_image
 
             return [self._image_part(load_image(item.media_path))]
@@ -160,7 +164,7 @@ class RequestBuilder:
 
         # Best first, so numbering follows relevance; the image cap drops the lowest-RS visuals.
         ordered = sorted(kept, key=lambda s: -s.rs)
-        visual = [s for s in ordered if s.hit.item.modality != "text" and s.hit.item.media_path]
+        visual = [s for s in ordered if s.hit.item.modality in ("image", "video") and s.hit.item.media_path]
         send_images: set[str] = set()
         dropped: list[str] = []
         if self.vision:

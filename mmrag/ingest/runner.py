@@ -34,6 +34,8 @@ class IngestReport:
     replaced: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     points: int = 0
+    #: Items removed because their file was deleted or changed (folder sources, --prune).
+    pruned: int = 0
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
 
@@ -70,6 +72,7 @@ class Ingestor:
         self._ocr = ocr
         self._transcriber_factory = transcriber_factory
         self._asr = None
+        self._asr_vad = None
 
     def _ocr_engine(self):
         if not self.cfg.ingest.ocr:
@@ -91,27 +94,76 @@ class Ingestor:
                 self._asr = Transcriber(self.cfg.ingest.asr_model)
         return self._asr
 
+    def _speech_transcriber(self):
+        # Recordings often hold music or silence, where Whisper invents text ("Thank you for watching"): VAD first.
+        if self._transcriber_factory is not None:
+            return self._transcriber()
+        if self._asr_vad is None:
+            from mmrag.media.asr import Transcriber
+
+            self._asr_vad = Transcriber(self.cfg.ingest.asr_model, vad_filter=True)
+        return self._asr_vad
+
+    @staticmethod
+    def _select(found: tuple[list, list[Skipped]], only: set[Path] | None) -> tuple[list, list[Skipped]]:
+        """Keep only the files sorted to this corpus (mixed folders); other types are another corpus's."""
+        files, skipped = found
+        if only is None:
+            return files, skipped
+        return [f for f in files if f.path.resolve() in only], [s for s in skipped if Path(s.path).resolve() in only]
+
     def plan(self, spec: CorpusSpec, paths: list[Path], text: TextEncoder, timings: Timings,
-             image: ImageTextEncoder | None = None) -> tuple[list[Unit], list[Skipped]]:
+             image: ImageTextEncoder | None = None, only: set[Path] | None = None) -> tuple[list[Unit], list[Skipped]]:
         icfg = self.cfg.ingest
         if spec.modality == "text":
-            files, skipped = discover(paths, TEXT_EXTENSIONS | JSONL_EXTENSIONS, set(), "text", skip_media_sidecars=True)
-            units, more = plan_text(spec, files, icfg, text)
+            from mmrag.ingest.doc_units import DocumentCache, plan_documents
+            from mmrag.ingest.formats import DOCUMENT_EXTENSIONS
+
+            files, skipped = self._select(discover(paths, TEXT_EXTENSIONS | JSONL_EXTENSIONS | DOCUMENT_EXTENSIONS, set(), "text",
+                                                   skip_media_sidecars=True), only)
+            docs = [f for f in files if f.path.suffix.lower() in DOCUMENT_EXTENSIONS]
+            units, more = plan_text(spec, [f for f in files if f.path.suffix.lower() not in DOCUMENT_EXTENSIONS], icfg, text)
+            doc_units, doc_skipped = plan_documents(spec, docs, icfg, text, self._ocr_engine(),
+                                                    DocumentCache(self.cfg.data_path / "cache" / "docs"), timings)
+            units, more = units + doc_units, more + doc_skipped
+        elif spec.granularity == "page":
+            from mmrag.ingest.formats import PAGE_EXTENSIONS
+            from mmrag.ingest.page_units import plan_pages
+
+            files, skipped = self._select(discover(paths, PAGE_EXTENSIONS, set(), "page"), only)
+            units, more = plan_pages(spec, files, icfg, self._ocr_engine(), timings, self.cfg.data_path / "cache" / "pages",
+                                     need_image=image is not None)
+        elif spec.modality == "audio":
+            from mmrag.ingest.audio_units import plan_audio
+            from mmrag.ingest.sorting import AUDIO_EXTENSIONS
+
+            files, skipped = self._select(discover(paths, AUDIO_EXTENSIONS, {".txt", ".srt", ".vtt", ".json"}, "audio"), only)
+            units, more = plan_audio(spec, files, icfg, self._speech_transcriber, timings, self.cfg.data_path / "cache" / "audio")
         elif spec.modality == "image":
             from mmrag.media.images import IMAGE_EXTENSIONS
 
-            files, skipped = discover(paths, set(IMAGE_EXTENSIONS), {".txt", ".jsonl", ".json"}, "image")
-            units, more = plan_images(spec, files, icfg, self._ocr_engine(), timings)
+            from mmrag.ingest.embedded_units import EMBEDDING_EXTENSIONS, plan_embedded_images
+
+            files, skipped = self._select(discover(paths, set(IMAGE_EXTENSIONS) | EMBEDDING_EXTENSIONS, {".txt", ".jsonl", ".json"}, "image"), only)
+            docs = [f for f in files if f.path.suffix.lower() in EMBEDDING_EXTENSIONS]
+            units, more = plan_images(spec, [f for f in files if f not in docs], icfg, self._ocr_engine(), timings)
+            doc_units, doc_skipped = plan_embedded_images(spec, docs, self._ocr_engine(), timings, self.cfg.data_path / "cache" / "embedded")
+            units, more = units + doc_units, more + doc_skipped
         else:
             from mmrag.media.video import VIDEO_EXTENSIONS
 
-            files, skipped = discover(paths, set(VIDEO_EXTENSIONS), VIDEO_SIDECARS, "video")
+            files, skipped = self._select(discover(paths, set(VIDEO_EXTENSIONS), VIDEO_SIDECARS, "video"), only)
             units, more = plan_videos(spec, files, icfg, self._ocr_engine(), self._transcriber, text, timings,
                                       need_frames=image is not None, cache_dir=self.cfg.data_path / "cache" / "video")
         return units, skipped + more
 
-    def ingest(self, spec: CorpusSpec, paths: list[Path] | None = None, *, progress=None) -> IngestReport:
-        """Ingest ``paths`` (default: the corpus's registry sources). ``progress``: a rich Progress, optional."""
+    def ingest(self, spec: CorpusSpec, paths: list[Path] | None = None, *, progress=None, only: set[Path] | None = None,
+               prune: bool = False) -> IngestReport:
+        """Ingest ``paths`` (default: the corpus's registry sources). ``progress``: a rich Progress, optional.
+
+        ``only``: resolved files to take from ``paths`` (a mixed folder sorted by type); ``prune``: afterwards
+        remove items of files under the given folders that were deleted or changed since (``mmrag.ingest.prune``).
+        """
         t0 = time.perf_counter()
         paths = [Path(p) for p in (paths if paths else spec.source_paths())]
         if not paths:
@@ -130,8 +182,9 @@ class Ingestor:
         report = IngestReport(spec.name, coll)
         timings = Timings()
         with timings.timed("plan"):
-            units, skipped = self.plan(spec, paths, text, timings, image)
+            units, skipped = self.plan(spec, paths, text, timings, image, only)
         report.skipped.extend(skipped)
+        planned = units
         units = self._dedupe(units, report)
         dims, names = collection_layout(text, image)
         self.store.ensure_collection(coll, dims, names)
@@ -169,6 +222,13 @@ class Ingestor:
                 pending.result()
         finally:
             writer.shutdown(wait=True)
+        roots = [p for p in paths if p.is_dir()]
+        if prune and roots:
+            from mmrag.ingest.prune import prune as prune_items, source_file
+
+            with timings.timed("prune"):
+                report.pruned = prune_items(self.store, coll, roots, {u.id for u in planned}, {source_file(u.source) for u in planned},
+                                            {source_file(s.path) for s in report.skipped}, only)
         report.stages = dict(timings)
         report.seconds = time.perf_counter() - t0
         return report

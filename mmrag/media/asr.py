@@ -70,6 +70,7 @@ class Transcriber:
         beam_size: int = 5,
         language: str | None = None,
         progress: bool = False,
+        vad_filter: bool = False,
     ) -> None:
         self.model = model
         self.compute_type = compute_type
@@ -77,6 +78,8 @@ class Transcriber:
         self.beam_size = beam_size
         self.language = language
         self.progress = progress
+        #: Silero VAD (shipped in faster-whisper) drops non-speech first: on music Whisper otherwise invents text.
+        self.vad_filter = vad_filter
         self._whisper: Any = None
         self._lock = threading.Lock()
 
@@ -102,7 +105,8 @@ class Transcriber:
             return []
         whisper = self._whisper or self._load()
         try:
-            segments, info = whisper.transcribe(str(p), beam_size=self.beam_size, language=self.language)
+            segments, info = whisper.transcribe(str(p), beam_size=self.beam_size, language=self.language,
+                                                vad_filter=self.vad_filter)
             out: list[Segment] = []
             bar = None
             if self.progress:

@@ -50,7 +50,7 @@ def load_pairs(path: str | Path) -> list[Pair]:
 def inline_item(pair: Pair) -> Item:
     d = dict(pair.inline or {})
     modality = d.pop("modality", "text")
-    granularity = d.pop("granularity", {"text": "paragraph", "image": "image", "video": "clip"}[modality])
+    granularity = d.pop("granularity", {"text": "paragraph", "image": "image", "video": "clip", "audio": "clip"}[modality])
     return Item(
         id=str(uuid.uuid5(_NS, f"pairs|{pair.route}|{pair.item}")), key=pair.item, corpus="pairs", route=pair.route,
         modality=modality, granularity=granularity, source=pair.item, **d,

@@ -53,7 +53,7 @@ def _frame_times(item: Item, n: int) -> list[float]:
 
 def media_parts(item: Item, *, frames: int = 4, max_pixels: int = 448 * 448) -> list[dict[str, Any]]:
     """Image parts for a vision judge: the image, or a few video frames each labelled with its time."""
-    if not item.media_path or item.modality == "text":
+    if not item.media_path or item.modality not in ("image", "video"):
         return []
     from mmrag.media.images import image_to_data_url, load_image
 
