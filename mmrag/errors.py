@@ -16,6 +16,10 @@ class ConfigError(MMRAGError):
     """Invalid or inconsistent configuration."""
 
 
+class MissingDependencyError(ConfigError):
+    """An optional package a feature needs is not installed (the message names the extra to install)."""
+
+
 class InputError(MMRAGError):
     """An input file, query or record that cannot be used."""
 

@@ -1,7 +1,7 @@
 """Optional dependencies: imported on first use, with a one-line install hint naming the extra when missing.
 
     av = LazyModule("av", extra="media", purpose="reading videos")
-    av.open(path)          # imports av here; without it: ConfigError "... pip install 'mmrag[media]'"
+    av.open(path)          # imports av here; without it: MissingDependencyError "... pip install 'mmrag[media]'"
 """
 
 from __future__ import annotations
@@ -10,16 +10,16 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-from mmrag.errors import ConfigError
+from mmrag.errors import MissingDependencyError
 
 
 def require(module: str, *, extra: str, purpose: str, package: str | None = None) -> ModuleType:
-    """``module`` imported, or a ConfigError saying which extra installs it."""
+    """``module`` imported, or a MissingDependencyError saying which extra installs it."""
     try:
         return importlib.import_module(module)
     except ImportError as e:
         missing = e.name or module
-        raise ConfigError(
+        raise MissingDependencyError(
             f"{purpose} needs the '{package or missing}' package, which is not installed: pip install 'mmrag[{extra}]'"
         ) from None
 

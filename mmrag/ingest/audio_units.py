@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 
 from mmrag.config import IngestConfig
-from mmrag.errors import InputError, ModelError
+from mmrag.errors import InputError, MissingDependencyError, ModelError
 from mmrag.ingest.keys import clip_key, item_id, sha1_file
 from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit
 from mmrag.media.subtitles import Segment
@@ -92,7 +92,7 @@ def plan_audio(spec: CorpusSpec, files: list[SourceFile], cfg: IngestConfig, tra
         except InputError as e:
             skipped.append(Skipped(str(f.path), str(e)))
             continue
-        except ModelError as e:
+        except (ModelError, MissingDependencyError) as e:
             # No speech recogniser (the `audio` extra): every recording waits for it, nothing else does.
             skipped.append(Skipped(str(f.path), f"'{f.path}' cannot be transcribed: {e} (or `pip install 'mmrag[audio]'`)"))
             continue
