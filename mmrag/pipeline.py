@@ -173,12 +173,14 @@ class Pipeline:
         another process). Raises the one-line user error at once; returns the loaded image."""
         if not isinstance(query, str) or not query.strip():
             raise InputError("the question is empty: type a question")
-        self.check_options(routes=routes, k=k, tau=tau, n_candidates=n_candidates)
-        return _as_image(image)
+        self.check_options(routes=routes, k=k, tau=tau, n_candidates=n_candidates, store=False)
+        picture = _as_image(image)
+        self.check_options(store=True)
+        return picture
 
     def check_options(self, *, routes: list[str] | None = None, k: int | None = None, tau: float | None = None,
-                      n_candidates: int | None = None) -> None:
-        """The per-question options, the registry and the store, checked without loading a model."""
+                      n_candidates: int | None = None, store: bool = True) -> None:
+        """The per-question options, the registry and (``store``) the store, checked without loading a model."""
         self._selector_for(k, tau)
         n = self.config.rerank.n_candidates if n_candidates is None else n_candidates
         if n < 1:
@@ -187,7 +189,7 @@ class Pipeline:
             self._given_routes("", routes)
         else:
             _ = self.registry
-        if self._retriever is None:
+        if store and self._retriever is None:
             from mmrag.store.qdrant import open_store
 
             open_store(self.config)  # a locked embedded store fails here, not after the models load

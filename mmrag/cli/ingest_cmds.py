@@ -37,11 +37,6 @@ def ingest(
     `mmrag ingest FOLDER` (no --corpus) sorts a mixed folder by file type: text and documents -> paragraph and
     document corpora, PDF/PPTX pages -> page, images -> image, videos -> clip and video, audio -> audio.
     """
-    from mmrag.ingest import Ingestor
-    from mmrag.ingest.plan import Skipped
-    from mmrag.ingest.runner import IngestReport
-    from mmrag.store.qdrant import open_store
-
     cfg = cli_config(config, sets)
     registry = _registry(cfg)
     if all_ and (corpus or paths):
@@ -52,6 +47,12 @@ def ingest(
     for p in paths or []:
         if not p.exists():
             raise InputError(f"'{p}' does not exist: check the path (nothing was ingested)")
+    # Imported after the checks above: the store client alone takes seconds to import.
+    from mmrag.ingest import Ingestor
+    from mmrag.ingest.plan import Skipped
+    from mmrag.ingest.runner import IngestReport
+    from mmrag.store.qdrant import open_store
+
     store = open_store(cfg)
     only: dict[str, set[Path]] | None = None
     if not corpus:
