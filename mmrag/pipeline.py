@@ -189,10 +189,10 @@ class Pipeline:
             self._given_routes("", routes)
         else:
             _ = self.registry
-        if store and self._retriever is None:
-            from mmrag.store.qdrant import open_store
+        if store and self._retriever is None and not self.config.store.url:
+            from mmrag.store.embedded_lock import check_store_free
 
-            open_store(self.config)  # a locked embedded store fails here, not after the models load
+            check_store_free(self.config.store_path)  # a locked store fails here, not after the models load
 
     # -- stages before generation -----------------------------------------------------------------
     def retrieve(self, query: str, image: Image.Image | str | Path | None = None, *, routes: list[str] | None = None,

@@ -94,3 +94,19 @@ def test_the_cli_works_outside_the_repo(tmp_path, monkeypatch):
     monkeypatch.setenv("MMRAG_CONFIG", str(tmp_path / "env.yaml"))
     res = runner.invoke(app, ["corpora"])
     assert res.exit_code == 0 and "notes" in res.output and "photos" not in res.output
+
+
+def test_a_store_locked_by_another_process_fails_before_loading(broken_models):
+    import fcntl
+
+    tmp, cfg = broken_models
+    store = tmp / "data" / "qdrant"
+    store.mkdir(parents=True)
+    (store / ".lock").write_text("tmp lock file")
+    with open(store / ".lock", "r+") as held:  # what a running `mmrag` holds (Qdrant's local-mode flock)
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        t0 = time.perf_counter()
+        res = runner.invoke(app, ["ask", "What is in my notes?", "-c", cfg])
+        elapsed = time.perf_counter() - t0
+    assert res.exit_code == 1 and "is in use by another process" in res.output, res.output
+    assert elapsed < 2.0

@@ -20,6 +20,7 @@ from qdrant_client import QdrantClient, models
 
 from mmrag.config import MMRAGConfig
 from mmrag.errors import ConfigError, CorpusError
+from mmrag.store.embedded_lock import HELD, store_in_use
 from mmrag.types import Item
 
 TEXT = "text"
@@ -72,12 +73,10 @@ def _connect(cfg: MMRAGConfig) -> QdrantClient:
         client = QdrantClient(path=str(path))
     except RuntimeError as e:
         if "already accessed" in str(e):
-            raise CorpusError(
-                f"the embedded Qdrant store '{path}' is in use by another process: stop that process "
-                "(another mmrag command), or set store.url to a Qdrant server for concurrent access"
-            ) from None
+            raise store_in_use(path) from None
         raise
     _EMBEDDED[str(path)] = client
+    HELD.add(str(path))
     return client
 
 
@@ -95,6 +94,7 @@ def open_store(cfg: MMRAGConfig) -> "VectorStore":
 def close_embedded(path: str | Path) -> None:
     """Release an embedded store's lock (tests, and a CLI that ends)."""
     client = _EMBEDDED.pop(str(Path(path)), None)
+    HELD.discard(str(Path(path)))
     if client is not None:
         client.close()
 
