@@ -65,6 +65,18 @@ class CorpusSpec(BaseModel):
     def source_paths(self) -> list[Path]:
         return [(Path(self.base_dir) / s) for s in self.sources]
 
+    def ingest_paths(self, paths: list[Path] | None = None) -> list[Path]:
+        """``paths``, else the registry sources; a CorpusError when there are none or none of them exists."""
+        out = [Path(p) for p in (paths if paths else self.source_paths())]
+        if not out:
+            raise CorpusError(f"corpus '{self.name}' has no 'sources' in the registry: pass paths, e.g. mmrag ingest DIR --corpus {self.name}")
+        if not any(p.exists() for p in out):
+            raise CorpusError(
+                f"nothing could be ingested into corpus '{self.name}': {', '.join(map(str, out))} "
+                f"{'does' if len(out) == 1 else 'do'} not exist; check the paths or the corpus 'sources'"
+            )
+        return out
+
 
 #: What "no retrieval" means, unless a registry's ``no_retrieval:`` section says otherwise.
 NO_RETRIEVAL_DESCRIPTION = "No retrieval: general knowledge, reasoning, arithmetic, definitions, writing or conversation."

@@ -47,6 +47,8 @@ def ingest(
     for p in paths or []:
         if not p.exists():
             raise InputError(f"'{p}' does not exist: check the path (nothing was ingested)")
+    if len(specs) == 1 and corpus:
+        specs[0].ingest_paths(list(paths) if paths else None)
     # Imported after the checks above: the store client alone takes seconds to import.
     from mmrag.ingest import Ingestor
     from mmrag.ingest.plan import Skipped

@@ -165,15 +165,7 @@ class Ingestor:
         remove items of files under the given folders that were deleted or changed since (``mmrag.ingest.prune``).
         """
         t0 = time.perf_counter()
-        paths = [Path(p) for p in (paths if paths else spec.source_paths())]
-        if not paths:
-            raise CorpusError(f"corpus '{spec.name}' has no 'sources' in the registry: pass paths, e.g. mmrag ingest DIR --corpus {spec.name}")
-        if not any(p.exists() for p in paths):
-            # Before any model loads: there is nothing to read.
-            raise CorpusError(
-                f"nothing could be ingested into corpus '{spec.name}': {', '.join(map(str, paths))} "
-                f"{'does' if len(paths) == 1 else 'do'} not exist; check the paths or the corpus 'sources'"
-            )
+        paths = spec.ingest_paths(paths)  # before any model loads: is there anything to read?
         if self._text_override is not None:
             text, image = self._text_override, self._image_override
         else:
