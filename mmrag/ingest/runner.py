@@ -14,7 +14,6 @@ from qdrant_client import models
 from mmrag.config import MMRAGConfig
 from mmrag.encoders import load_image_text_encoder, load_text_encoder
 from mmrag.encoders.base import ImageTextEncoder, TextEncoder, l2_normalise
-from mmrag.errors import CorpusError
 from mmrag.ingest.media_units import Timings, plan_images, plan_videos
 from mmrag.ingest.plan import Built, Skipped, Unit, discover, unit_failure
 from mmrag.ingest.text import JSONL_EXTENSIONS, TEXT_EXTENSIONS
