@@ -9,7 +9,7 @@ import pytest
 from openai_stub import Reply, chat_completion
 from typer.testing import CliRunner
 
-from mmrag.config import MMRAGConfig, RoutingConfig, ServerConfig
+from mmrag.config import MMRAGConfig, RoutingConfig, ServerConfig, load_config
 from mmrag.errors import ConfigError, InputError, MMRAGError
 from mmrag.registry import CorpusRegistry, CorpusSpec
 from mmrag.routing import (
@@ -220,8 +220,8 @@ def test_fixed_router_and_unknown_routes(registry):
     assert d.routes == ["paragraph", "image"] and d.probabilities["image"] == 1.0 and d.probabilities["none"] == 0.0
     with pytest.raises(ConfigError, match="unknown route 'tables'; known routes: none, paragraph, document, image, clip, video"):
         FixedRouter(["tables"], registry)
-    with pytest.raises(ConfigError, match="tau"):
-        load_router(MMRAGConfig(routing=RoutingConfig(tau=1.5)), registry)
+    with pytest.raises(ConfigError, match="routing.tau"):
+        load_config(None, {"routing.tau": 1.5})
 
 
 # -- the training-free router --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from mmrag.config import MMRAGConfig
 from mmrag.encoders.base import TextEncoder
 from mmrag.protocols import Router
 from mmrag.registry import CorpusRegistry
-from mmrag.routing.decision import check_tau, decide, route_modalities
+from mmrag.routing.decision import decide, route_modalities
 from mmrag.routing.fixed import FixedRouter
 from mmrag.routing.llm import LLMRouter
 from mmrag.routing.model import RouterModel
@@ -39,8 +39,7 @@ def load_trained_router(config: MMRAGConfig, registry: CorpusRegistry, text_enco
 def load_router(config: MMRAGConfig, registry: CorpusRegistry, text_encoder: TextEncoder | None = None,
                 client=None) -> Router:
     """The router the config asks for: trained (default), llm (with the trained one as fallback) or fixed."""
-    r = config.routing
-    check_tau(r.tau)
+    r = config.routing  # routing.tau is bounded by the config itself
     if r.kind == "fixed":
         return FixedRouter(r.fixed_routes, registry)
     if r.kind == "llm":
