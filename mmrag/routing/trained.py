@@ -44,8 +44,9 @@ class TrainedRouter:
 
     The artefact's routes and the registry's need not match: routes the registry lacks are dropped (their
     probability mass goes to the remaining routes), and registry routes the artefact never saw are scored
-    zero-shot from their description and examples (``DescriptionRouteScorer``). A zero-shot route with
-    probability z takes that share from the trained routes: theirs are scaled by (1 - max z).
+    zero-shot from their description and examples (``DescriptionRouteScorer``, which scores every registry
+    route the same way). An unseen route whose entry fits the question best of all, with probability z,
+    takes that share from the trained routes: theirs are scaled by (1 - z).
     """
 
     name = "trained"
@@ -68,7 +69,7 @@ class TrainedRouter:
                     f"router artefact '{source}' does not know route(s) {', '.join(self.unseen)}: scoring them from the "
                     "registry's descriptions needs the text encoder (or retrain with `mmrag router train`)"
                 )
-            zero_shot = DescriptionRouteScorer(encoder, registry.descriptions(), scored=self.unseen)
+            zero_shot = DescriptionRouteScorer(encoder, registry.descriptions())
         self.zero_shot = zero_shot if self.unseen else None
 
     @classmethod
@@ -89,11 +90,19 @@ class TrainedRouter:
             if self.dropped:
                 probs = self._hand_over_dropped(probs, dict(zip(self.model.labels, map(float, row))))
             if zero is not None:
-                claim = max(zero[i].values())
+                unseen = self._unseen_share(zero[i])
+                claim = max(unseen.values())
                 probs = {r: p * (1.0 - claim) for r, p in probs.items()}
-                probs.update(zero[i])
+                probs.update(unseen)
             out.append({r: probs.get(r, 0.0) for r in self.routes})
         return out
+
+    def _unseen_share(self, zero: dict[str, float]) -> dict[str, float]:
+        """The zero-shot probability of each unseen route where its description and examples fit the question
+        best of all the registry's routes (known ones scored the same way), else 0: a route the router never
+        saw must not take questions whose known route its own registry entry describes better."""
+        best = max(zero, key=zero.__getitem__)
+        return {r: (zero[r] if r == best else 0.0) for r in self.unseen}
 
     def _hand_over_dropped(self, probs: dict[str, float], raw: dict[str, float]) -> dict[str, float]:
         """Gives each dropped route's probability to the registry's routes of the same modality (a document
