@@ -98,9 +98,11 @@ def test_images_are_downscaled_data_urls_after_the_user_image(stub_server, tmp_p
     assert abs(sizes[1][0] / sizes[1][1] - 4 / 3) < 0.05  # aspect ratio kept
     texts = [p.get("text", "") for p in content]
     assert texts.index("Question: What is this?") < texts.index("The user's image:") < texts.index("\nSources:") \
-        < texts.index("[1] cat.png (image cat.png):")
+        < texts.index("<source 1>\n[1] cat.png (image cat.png):")
     assert content[texts.index("The user's image:") + 1]["type"] == "image_url"
-    assert "Caption: a grey cat" in texts
+    # The fence opens before the image and closes after its text view.
+    i = texts.index("<source 1>\n[1] cat.png (image cat.png):")
+    assert content[i + 1]["type"] == "image_url" and texts[i + 2:i + 4] == ["[1] Caption: a grey cat", "</source 1>"]
     # The trace keeps the structure but not the pixels.
     elided = json.dumps(ans.request)
     assert "chars elided" in elided and len(elided) < 3000
@@ -117,7 +119,7 @@ def test_image_cap_drops_lowest_rs_visuals_first(stub_server, tmp_path) -> None:
     assert ans.trace["dropped_visuals"] == ["img2.png"]
     assert any("img2.png (RS 0.30)" in n and "max_images=2" in n for n in ans.notes)
     # The dropped item is still a numbered source, as its text view.
-    assert "[4] img2.png (image img2.png): Caption: caption 2" in [p.get("text") for p in content]
+    assert "<source 4>\n[4] img2.png (image img2.png): Caption: caption 2\n</source 4>" in [p.get("text") for p in content]
     assert ans.trace["sources"] == ["img1.png", "t#0", "img0.png", "img2.png"]
 
 
@@ -128,11 +130,11 @@ def test_clip_frames_with_timestamps_and_transcript(stub_server, tmp_path) -> No
     ans = _gen(stub_server, frames_per_item=2, max_images=4).generate("What happens?", [_sh(clip, 0.8)])
     content = stub_server.chat_requests()[0]["messages"][1]["content"]
     texts = [p.get("text") for p in content]
-    assert "[1] talk.mp4@0-4 (video clip talk.mp4@0-4, 0:00–0:04):" in texts
+    assert "<source 1>\n[1] talk.mp4@0-4 (video clip talk.mp4@0-4, 0:00–0:04):" in texts
     # Two frames spread over the four stored times, each labelled with its time, then the transcript.
     i = texts.index("frame at 0.5 s:")
     assert texts[i + 2] == "frame at 2.5 s:" and content[i + 1]["type"] == content[i + 3]["type"] == "image_url"
-    assert "Transcript: we mix the dough" in texts
+    assert texts[-3:-1] == ["[1] Transcript: we mix the dough", "</source 1>"]
     c = ans.citations[0]
     assert (c.number, c.key, c.route, c.start, c.end) == (1, "talk.mp4@0-4", "clip", 0.0, 4.0)
 
