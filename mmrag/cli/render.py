@@ -38,12 +38,17 @@ def grounding_line(answer: Answer) -> str | None:
     """How the answer is grounded, in one line (None when it had no sources: that has its own line)."""
     if answer.no_context or answer.grounding == "no_context":
         return None
+    def nums(kind: str) -> str:
+        return ", ".join(f"[{c.number}]" + (f" ({c.score:.2f})" if c.score is not None else "")
+                         for c in answer.citations if c.kind == kind)
+
     if answer.grounding == "cited":
-        return "[bold]grounding:[/] cited by the model: " + ", ".join(f"[{c.number}]" for c in answer.citations) + " (*)"
+        extra = f"; attributed afterwards: {nums('attributed')} (~)" if nums("attributed") else ""
+        return f"[bold]grounding:[/] cited by the model: {nums('cited')} (*){extra}"
     if answer.grounding == "attributed":
-        found = ", ".join(f"[{c.number}] ({c.score:.2f})" if c.score is not None else f"[{c.number}]" for c in answer.citations)
-        return f"[bold]grounding:[/] [yellow]no citation written; attributed to {found} (~)[/]"
-    return "[bold]grounding:[/] [bold yellow]unsupported: the answer cites no source and matches none[/]"
+        return f"[bold]grounding:[/] [yellow]no citation written; attributed to {nums('attributed')} (~)[/]"
+    cites = f"cites {nums('cited')} but " if nums("cited") else "cites no source and "
+    return f"[bold]grounding:[/] [bold yellow]unsupported: the answer {cites}matches no source[/]"
 
 
 def routes_line(answer: Answer) -> str:

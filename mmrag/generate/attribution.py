@@ -14,7 +14,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, Field
 
-from mmrag.generate.citations import strip_markers
+from mmrag.generate.citations import cited_numbers, strip_markers
 
 
 @runtime_checkable
@@ -26,10 +26,12 @@ class SentenceEncoder(Protocol):
 
 class SentenceSupport(BaseModel):
     text: str
-    source: int | None = Field(default=None, description="The supporting source's number, if one reached the threshold.")
+    cites: list[int] = Field(default_factory=list, description="The [n] markers the model wrote in this sentence.")
+    source: int | None = Field(default=None, description="The best supporting source's number, if it reached the threshold.")
     score: float = 0.0
     lexical: float = 0.0
     semantic: float | None = None
+    scores: list[float] = Field(default_factory=list, description="Support score for each source, in source order.")
 
 
 class Attribution(BaseModel):
@@ -45,6 +47,15 @@ class Attribution(BaseModel):
             if s.source is not None:
                 out[s.source] = max(out.get(s.source, 0.0), s.score)
         return out
+
+    @property
+    def supported(self) -> bool:
+        return any(s.source is not None for s in self.sentences)
+
+    def support(self, n: int) -> float | None:
+        """How well source ``n`` supports the answer: its best score over the checked sentences."""
+        vals = [s.scores[n - 1] for s in self.sentences if len(s.scores) >= n]
+        return max(vals) if vals else None
 
 
 # Function words and answer boilerplate: sharing them with a source shows nothing.
@@ -89,8 +100,9 @@ class Attributor:
         """``sources[i]`` is the text sent as source number i + 1."""
         method: Literal["embedding+lexical", "lexical"] = "lexical" if self.encoder is None else "embedding+lexical"
         out = Attribution(method=method, threshold=self.threshold)
-        sentences = [s for s in (strip_markers(x) for x in split_sentences(answer))
-                     if len(content_words(s)) >= MIN_CONTENT_WORDS]
+        raw = [(strip_markers(x), [n for n in cited_numbers(x) if 1 <= n <= len(sources)]) for x in split_sentences(answer)]
+        raw = [(s, c) for s, c in raw if len(content_words(s)) >= MIN_CONTENT_WORDS]
+        sentences = [s for s, _ in raw]
         if not sentences or not sources:
             return out
         src_words = [content_words(src) for src in sources]
@@ -99,11 +111,12 @@ class Attributor:
         # Both signals in [0, 1]-ish; averaged so that neither a paraphrase (low overlap) nor a sentence
         # that only repeats the question's words (high overlap, off-topic meaning) passes on one alone.
         score = lexical if semantic is None else (lexical + np.clip(semantic, 0.0, 1.0)) / 2
-        for i, text in enumerate(sentences):
+        for i, (text, cites) in enumerate(raw):
             j = int(np.argmax(score[i]))
             ok = score[i, j] >= self.threshold
             out.sentences.append(SentenceSupport(
-                text=text, source=j + 1 if ok else None, score=round(float(score[i, j]), 4),
+                text=text, cites=cites, source=j + 1 if ok else None, score=round(float(score[i, j]), 4),
+                scores=[round(float(x), 4) for x in score[i]],
                 lexical=round(float(lexical[i, j]), 4),
                 semantic=None if semantic is None else round(float(semantic[i, j]), 4)))
         return out

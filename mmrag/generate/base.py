@@ -56,16 +56,26 @@ class RAGGenerator:
             n = len(req.sources)
             sent = f"only {n} source was" if n == 1 else f"only {n} sources were"
             notes.append(f"the answer cites {', '.join(f'[{b}]' for b in bad)} but {sent} sent: dropped")
-        trace: dict[str, Any] = {"dropped_numbers": bad}
+        att: Attribution = self.attributor.attribute(text, req.source_texts)
+        trace: dict[str, Any] = {"dropped_numbers": bad, **att.model_dump()}
         cited = resolve_citations(text, req.sources)
         if cited:
-            trace["grounding"] = "cited"
-            return cited, "cited", trace, notes
-        att: Attribution = self.attributor.attribute(text, req.source_texts)
-        found = att.citations
-        trace.update(att.model_dump())
-        cits = [citation(n, req.sources[n - 1], kind="attributed", score=sc) for n, sc in sorted(found.items())]
-        grounding: Grounding = "attributed" if cits else "unsupported"
+            # The model's citations, with how well each source supports the answer; sentences it left
+            # uncited are attributed when they match another source.
+            cits = [c.model_copy(update={"score": att.support(c.number)}) for c in cited]
+            numbers = {c.number for c in cits}
+            for s in att.sentences:
+                if not s.cites and s.source is not None and s.source not in numbers:
+                    numbers.add(s.source)
+                    cits.append(citation(s.source, req.sources[s.source - 1], kind="attributed", score=s.score))
+            # Nothing checkable ("See [1].") is taken at the model's word; checkable sentences must match.
+            grounding: Grounding = "cited" if att.supported or not att.sentences else "unsupported"
+            if grounding == "unsupported":
+                notes.append(f"the answer cites {', '.join(f'[{c.number}]' for c in cited)} but none of its "
+                             f"sentences matches a source ({att.method}, threshold {att.threshold:g}): unsupported")
+        else:
+            cits = [citation(n, req.sources[n - 1], kind="attributed", score=sc) for n, sc in sorted(att.citations.items())]
+            grounding = "attributed" if cits else "unsupported"
         trace["grounding"] = grounding
         return cits, grounding, trace, notes
 
