@@ -136,6 +136,18 @@ def test_out_of_range_numbers_are_dropped_and_noted(stub_server) -> None:
     assert ans.grounding == "attributed" and ans.citations[0].kind == "attributed"
 
 
+def test_a_citation_whose_sentence_matches_nothing_is_unsupported(stub_server, text_encoder) -> None:
+    # A small model copies its worked example ("built in 1810 [1]") whatever the sources say.
+    kept = [_sh(_item("kea#0", KEA, title="Kea"), 0.9), _sh(_item("etna#0", ETNA, title="Etna"), 0.6)]
+    ans = _gen(stub_server, "The Bell Rock Lighthouse was built in 1810 [1].", encoder=text_encoder).generate("What is a kea?", kept)
+    assert ans.grounding == "unsupported" and [(c.number, c.kind) for c in ans.citations] == [(1, "cited")]
+    assert ans.citations[0].score < 0.5 and any("cites [1] but none of its sentences matches" in n for n in ans.notes)
+    # Cited, and a further uncited sentence that matches another source: both recorded, each with its kind.
+    ans = _gen(stub_server, "The kea is a large alpine parrot [1]. Etna is a stratovolcano on Sicily.",
+               encoder=text_encoder).generate("Kea and Etna?", kept)
+    assert ans.grounding == "cited" and [(c.number, c.kind) for c in ans.citations] == [(1, "cited"), (2, "attributed")]
+
+
 def test_streamed_answers_are_grounded_too(stub_server) -> None:
     kept = [_sh(_item("kea#0", KEA, title="Kea"), 0.9)]
     *_, final = _gen(stub_server, "The kea is a large alpine parrot of New Zealand.").stream("What is a kea?", kept)
