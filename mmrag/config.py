@@ -102,7 +102,7 @@ class GeneratorConfig(_Section):
     use_video_url: bool = False
     attribution_threshold: float = Field(
         default=0.5, ge=0.0, le=1.0,
-        description="An uncited answer sentence is attributed to a source when its support score (mean of lexical "
+        description="An answer sentence is supported by a source when its support score (mean of content-word "
                     "overlap and embedding similarity; overlap alone without an encoder) reaches this.")
     vision: bool | None = Field(
         default=None,

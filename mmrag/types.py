@@ -104,7 +104,9 @@ class Citation(BaseModel):
     end: float | None = None
     kind: Literal["cited", "attributed"] = Field(
         default="cited", description="'cited': the model wrote [n]; 'attributed': matched to answer sentences afterwards.")
-    score: float | None = Field(default=None, description="For attributed citations: the best sentence's support score.")
+    score: float | None = Field(
+        default=None, description="How well the source supports the answer: its best answer sentence's support score "
+                                  "(None when the answer has no checkable sentence).")
 
 
 class Answer(BaseModel):
@@ -113,8 +115,9 @@ class Answer(BaseModel):
     no_context: bool = Field(default=False, description="True when answered without any retrieved source.")
     grounding: Grounding = Field(
         default="unsupported",
-        description="'cited' if the model cited a source it was sent, else 'attributed' if answer sentences "
-                    "match sources, else 'unsupported'; 'no_context' when no source was sent.")
+        description="'cited' if the model cited a source it was sent (and an answer sentence matches a source, when "
+                    "any is checkable), else 'attributed' if answer sentences match sources, else 'unsupported'; "
+                    "'no_context' when no source was sent.")
     usage: dict[str, int] = Field(default_factory=dict)
     latency_s: float = 0.0
     model: str = ""
