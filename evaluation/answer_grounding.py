@@ -1,15 +1,18 @@
 """How answers are grounded: the share of answers that cite, are attributed after the fact, or are unsupported.
 
     python evaluation/answer_grounding.py [-c pipelines/default.yaml] [--set data_dir=/tmp/x ...]
-        [--questions corpora/demo/questions.jsonl] [--limit N] [--thresholds 0.3,0.4,0.5] [--jsonl out.jsonl]
+        [--questions corpora/demo/questions.jsonl] [--limit N] [--jsonl out.jsonl]
+    python evaluation/answer_grounding.py --rescore out.jsonl --thresholds 0.3,0.4,0.5,0.6 [-c ...] [--set ...]
 
 Asks every question through the real pipeline (router, retrieval, reranker, the configured generator; offline
 that is SmolLM2-135M) and counts, over the answers that had sources:
   cited       the model wrote at least one [n] marker that resolves to a source it was sent
   attributed  no valid marker, but answer sentences matched sources (generator.attribution_threshold)
   unsupported neither
-Answers without sources (routed to 'none', or nothing kept) are counted apart. With --thresholds, the
-attribution of the uncited answers is recomputed at each threshold (no new generation), to choose the default.
+Answers without sources (routed to 'none', or nothing kept) are counted apart. --rescore re-attributes the
+saved answers of a run at each threshold (retrieval is re-run to rebuild the sources; nothing is generated)
+and reports how many answers get a supporting source, and how many of those sources are the question's
+gold items (a precision check; a gold key matches an item key or its document/video prefix).
 Ingest first: `mmrag ingest --all --set data_dir=...`.
 """
 
@@ -46,16 +49,20 @@ def main() -> None:
     ap.add_argument("--set", dest="sets", action="append", default=[], help="Config override key=value (repeatable).")
     ap.add_argument("--questions", default=str(REPO / "corpora" / "demo" / "questions.jsonl"))
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--thresholds", default="", help="Comma-separated attribution thresholds to re-score at.")
+    ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6,0.7", help="Comma-separated thresholds for --rescore.")
     ap.add_argument("--jsonl", default=None, help="Write one record per question here.")
+    ap.add_argument("--rescore", default=None, help="A --jsonl file of an earlier run: re-attribute at --thresholds.")
     args = ap.parse_args()
 
     cfg = load_config(args.config, dict(parse_override(s) for s in args.sets))
-    pipe = Pipeline(cfg).load()
+    pipe = Pipeline(cfg)
+    if args.rescore:
+        _rescore(pipe, args.rescore, args.questions, [float(x) for x in args.thresholds.split(",")])
+        return
+    pipe.load()
     queries = load_queries(args.questions, limit=args.limit)
     counts: Counter[str] = Counter()
     rows = []
-    uncited: list[tuple[str, list]] = []  # (answer text, sources sent) of answers with sources but no valid marker
     t0 = time.perf_counter()
     for q in queries:
         a = pipe.ask(q.question)
@@ -65,8 +72,6 @@ def main() -> None:
         print(f"{q.id:16s} {g:11s} {cits!s:28s} {a.text[:110]!r}", flush=True)
         rows.append({"id": q.id, "question": q.question, "grounding": g, "answer": a.text, "citations": cits,
                      "sources": a.trace.get("generator", {}).get("sources", [])})
-        if g not in ("cited", "no_context"):
-            uncited.append((a.text, a.trace.get("generator", {}).get("sources", [])))
     elapsed = time.perf_counter() - t0
 
     with_sources = sum(v for k, v in counts.items() if k != "no_context")
@@ -79,29 +84,41 @@ def main() -> None:
     if args.jsonl:
         Path(args.jsonl).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
-    if args.thresholds:
-        _sweep(pipe, rows, [float(x) for x in args.thresholds.split(",")])
+
+def _is_gold(key: str, gold: list[str]) -> bool:
+    return any(key == g or key.startswith(g.split("@")[0] + ("@" if "@" in key else "#")) or key.split("@")[0] == g
+               for g in gold)
 
 
-def _sweep(pipe: Pipeline, rows: list[dict], thresholds: list[float]) -> None:
-    """Re-attribute the uncited answers at each threshold, against the same sources (retrieval re-run, no generation)."""
+def _rescore(pipe: Pipeline, path: str, questions: str, thresholds: list[float]) -> None:
+    """Re-attribute saved answers at each threshold against rebuilt sources (no generation)."""
     from mmrag.generate.attribution import Attributor
 
-    encoder = getattr(pipe.generator, "attributor", None)
-    encoder = getattr(encoder, "encoder", None)
-    todo = [r for r in rows if r["grounding"] not in ("cited", "no_context")]
-    texts = []
-    for r in todo:
-        # The request the model saw is in the answer; re-asking would re-generate, so rebuild the sources instead.
-        kept = pipe.retrieve(r["question"]).selection.kept
-        req = pipe.generator.build(r["question"], kept)
-        texts.append((r["answer"], req.source_texts))
-    print(f"\nattribution of the {len(todo)} uncited answers by threshold "
+    gold = {q.id: q.relevant for q in load_queries(questions)}
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["grounding"] != "no_context"]
+    encoder = getattr(getattr(pipe.generator, "attributor", None), "encoder", None)
+    rebuilt = []
+    for r in rows:
+        req = pipe.generator.build(r["question"], pipe.retrieve(r["question"]).selection.kept)
+        if [s.key for s in req.sources] != r["sources"]:
+            continue  # retrieval changed since the run: these are not the sources the model saw
+        rebuilt.append((r, req))
+    print(f"{len(rebuilt)} of {len(rows)} answers with sources re-scored "
           f"({'embedding + lexical' if encoder is not None else 'lexical only'}):")
-    for t in thresholds:
-        att = Attributor(encoder, threshold=t)
-        n = sum(1 for ans, srcs in texts if att.attribute(ans, srcs).citations)
-        print(f"  threshold {t:.2f}: attributed {n} / {len(todo)}")
+    for enc_name, enc in (("embedding+lexical", encoder), ("lexical", None)):
+        if enc_name != "lexical" and enc is None:
+            continue
+        for t in thresholds:
+            att = Attributor(enc, threshold=t)
+            supported = found = on_gold = 0
+            for r, req in rebuilt:
+                nums = att.attribute(r["answer"], req.source_texts).citations
+                supported += bool(nums)
+                found += len(nums)
+                on_gold += sum(_is_gold(req.sources[n - 1].key, gold.get(r["id"], [])) for n in nums)
+            print(f"  {enc_name:17s} threshold {t:.2f}: supported answers {supported:2d} / {len(rebuilt)}; "
+                  f"sources found {found}, of which gold {on_gold}")
 
 
 if __name__ == "__main__":

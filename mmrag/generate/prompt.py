@@ -256,7 +256,7 @@ class RequestBuilder:
                 # A whole video's transcript can be long: same budget as a document.
                 body = trim_document(item.text_view, None, self.cfg.doc_token_budget)
             body = neutralise(body)
-            source_texts.append(f"{head[len(f'[{n}] '):]} {body}".strip())
+            source_texts.append(f"{neutralise(item.title or item.key)}: {body}")
             vis: list[dict[str, Any]] = []
             if item.id in send_images:
                 try:
