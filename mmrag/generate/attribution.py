@@ -105,8 +105,11 @@ class Attributor:
         sentences = [s for s, _ in raw]
         if not sentences or not sources:
             return out
-        src_words = [content_words(src) for src in sources]
-        lexical = np.array([[_overlap(content_words(s), w) for w in src_words] for s in sentences], dtype=np.float32)
+        # Overlap with the best window of a source, not the whole of it: across a 500-word document almost
+        # any sentence's words turn up somewhere ("14", "days", "ice"), which is no support.
+        windows = [[content_words(w) for w in _windows(src)] for src in sources]
+        lexical = np.array([[max(_overlap(content_words(s), w) for w in ws) for ws in windows] for s in sentences],
+                           dtype=np.float32)
         semantic = self._semantic(sentences, sources) if self.encoder is not None else None
         # Both signals in [0, 1]-ish; averaged so that neither a paraphrase (low overlap) nor a sentence
         # that only repeats the question's words (high overlap, off-topic meaning) passes on one alone.
@@ -136,6 +139,15 @@ class Attributor:
         for k, j in enumerate(owner):
             out[:, j] = np.maximum(out[:, j], sims[:, k])
         return out
+
+
+#: Consecutive source sentences compared at once: a short answer sentence often joins two neighbouring facts.
+WINDOW_SENTENCES = 2
+
+
+def _windows(source: str) -> list[str]:
+    sents = split_sentences(source) or [source]
+    return [" ".join(sents[i:i + WINDOW_SENTENCES]) for i in range(max(1, len(sents) - WINDOW_SENTENCES + 1))]
 
 
 def _overlap(sentence_words: set[str], source_words: set[str]) -> float:
