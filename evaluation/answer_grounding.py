@@ -106,19 +106,21 @@ def _rescore(pipe: Pipeline, path: str, questions: str, thresholds: list[float])
         rebuilt.append((r, req))
     print(f"{len(rebuilt)} of {len(rows)} answers with sources re-scored "
           f"({'embedding + lexical' if encoder is not None else 'lexical only'}):")
+    gen = pipe.generator
     for enc_name, enc in (("embedding+lexical", encoder), ("lexical", None)):
         if enc_name != "lexical" and enc is None:
             continue
         for t in thresholds:
-            att = Attributor(enc, threshold=t)
-            supported = found = on_gold = 0
+            gen.attributor = Attributor(enc, threshold=t)
+            counts: Counter[str] = Counter()
+            found = on_gold = 0
             for r, req in rebuilt:
-                nums = att.attribute(r["answer"], req.source_texts).citations
-                supported += bool(nums)
-                found += len(nums)
-                on_gold += sum(_is_gold(req.sources[n - 1].key, gold.get(r["id"], [])) for n in nums)
-            print(f"  {enc_name:17s} threshold {t:.2f}: supported answers {supported:2d} / {len(rebuilt)}; "
-                  f"sources found {found}, of which gold {on_gold}")
+                cits, grounding, _, _ = gen.ground(req, r["answer"])
+                counts[grounding] += 1
+                found += len(cits)
+                on_gold += sum(_is_gold(c.key, gold.get(r["id"], [])) for c in cits)
+            print(f"  {enc_name:17s} threshold {t:.2f}: " + "  ".join(f"{k} {counts[k]:2d}" for k in
+                  ("cited", "attributed", "unsupported")) + f"   citations {found}, of which gold items {on_gold}")
 
 
 if __name__ == "__main__":

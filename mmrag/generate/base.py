@@ -46,8 +46,8 @@ class RAGGenerator:
     def build(self, query: str, kept: list[ScoredHit], image: Image.Image | None = None) -> BuiltRequest:
         return self.builder.build(query, kept, image)
 
-    def _ground(self, req: BuiltRequest, text: str) -> tuple[list[Citation], Grounding, dict[str, Any], list[str]]:
-        """Citations (the model's, else attributed), the grounding, its trace and notes."""
+    def ground(self, req: BuiltRequest, text: str) -> tuple[list[Citation], Grounding, dict[str, Any], list[str]]:
+        """Citations (the model's, else attributed), the grounding, its trace and notes, for ``text`` answering ``req``."""
         if req.no_context:
             return [], "no_context", {"grounding": "no_context"}, []
         notes = []
@@ -81,7 +81,7 @@ class RAGGenerator:
 
     def _answer(self, req: BuiltRequest, text: str, usage: dict[str, int], latency: float) -> Answer:
         text = text.strip()
-        citations, grounding, attribution, notes = self._ground(req, text)
+        citations, grounding, attribution, notes = self.ground(req, text)
         return Answer(
             text=text,
             citations=citations,
