@@ -24,10 +24,10 @@ SYSTEM_PROMPT = (
     "After each fact, write the number of its source in square brackets, like [1] or [2][3]. "
     "If the sources do not contain the answer, say plainly that the sources do not say, and do not make one up."
 )
-# Worked examples, sent as earlier turns of the chat in the very format of the real request. SmolLM2-135M
-# wrote no [n] with the instruction alone (0 of 10 demo questions), nor with one example inside the system
-# prompt (0/10, and it copied the example's "1810"); with these two turns 5 of 10 answers cited, none
-# copied an example (evaluation/answer_grounding.py measures the whole demo set).
+# Worked examples, sent as earlier turns of the chat in the very format of the real request. On the 27 demo
+# questions with sources, SmolLM2-135M wrote a usable [n] in none with the instruction alone (2 degenerate
+# "[1] [2] ..." lists), 0 of 10 with one example inside the system prompt (and it copied the example's
+# "1810"), and 11 of 27 with these two turns, none copying an example (evaluation/answer_grounding.py).
 EXAMPLES: list[tuple[str, list[tuple[str, str]], str]] = [
     ("When was the Bell Rock Lighthouse built?",
      [("Bell Rock", "The Bell Rock Lighthouse was built on a reef off Scotland in 1810."),
