@@ -100,6 +100,10 @@ class GeneratorConfig(_Section):
     frames_per_item: int = 4
     doc_token_budget: int = 512
     use_video_url: bool = False
+    attribution_threshold: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="An answer sentence is supported by a source when its support score (mean of content-word "
+                    "overlap and embedding similarity; overlap alone without an encoder) reaches this.")
     vision: bool | None = Field(
         default=None,
         description="Whether the model takes image parts; null = by backend (openai/transformers yes, gguf no).",

@@ -97,6 +97,11 @@ class ScoredHit(BaseModel):
     reason: str | None = Field(default=None, description="Why it was dropped.")
 
 
+#: How an answer is grounded: the model cited sources, sources were attributed after the fact, neither
+#: (unsupported), or there were no sources to ground it in.
+Grounding = Literal["cited", "attributed", "unsupported", "no_context"]
+
+
 class Citation(BaseModel):
     number: int
     item_id: str
@@ -107,12 +112,22 @@ class Citation(BaseModel):
     start: float | None = None
     end: float | None = None
     locator: str | None = Field(default=None, description="Page, slide, sheet or time span within the source file.")
+    kind: Literal["cited", "attributed"] = Field(
+        default="cited", description="'cited': the model wrote [n]; 'attributed': matched to answer sentences afterwards.")
+    score: float | None = Field(
+        default=None, description="How well the source supports the answer: its best answer sentence's support score "
+                                  "(None when the answer has no checkable sentence).")
 
 
 class Answer(BaseModel):
     text: str
     citations: list[Citation] = Field(default_factory=list)
     no_context: bool = Field(default=False, description="True when answered without any retrieved source.")
+    grounding: Grounding = Field(
+        default="unsupported",
+        description="'cited' if the model cited a source it was sent (and an answer sentence matches a source, when "
+                    "any is checkable), else 'attributed' if answer sentences match sources, else 'unsupported'; "
+                    "'no_context' when no source was sent.")
     usage: dict[str, int] = Field(default_factory=dict)
     latency_s: float = 0.0
     model: str = ""

@@ -73,8 +73,12 @@ def test_text_sources_are_numbered_best_first(stub_server) -> None:
     ans = gen.generate("Where is Etna?", kept)
     body = stub_server.chat_requests()[0]
     assert body["model"] == "stub-vlm" and body["temperature"] == 0.0 and body["max_tokens"] == 256
-    system, user = body["messages"]
+    system, *examples, user = body["messages"]
     assert system == {"role": "system", "content": SYSTEM_PROMPT}
+    # Worked examples come first as earlier turns, in the request's own format, each answer citing.
+    assert [m["role"] for m in examples] == ["user", "assistant"] * len(examples[::2]) and examples
+    assert all(m["content"].startswith("Question: ") and "<source 1>\n[1] " in m["content"] for m in examples[::2])
+    assert all(cited_numbers(m["content"]) for m in examples[1::2])
     # Text only: one plain string, so text-only chat templates work too.
     assert isinstance(user["content"], str)
     text = user["content"]
@@ -90,7 +94,7 @@ def test_images_are_downscaled_data_urls_after_the_user_image(stub_server, tmp_p
                 media_path=_png(tmp_path / "cat.png", (400, 300), 1))
     query_img = Image.fromarray(np.zeros((200, 200, 3), dtype="uint8"))
     ans = _gen(stub_server, max_pixels=100 * 100).generate("What is this?", [_sh(img, 0.8)], image=query_img)
-    content = stub_server.chat_requests()[0]["messages"][1]["content"]
+    content = stub_server.chat_requests()[0]["messages"][-1]["content"]
     parts = _image_parts(content)
     assert len(parts) == 2 and all(p["image_url"]["url"].startswith("data:image/jpeg;base64,") for p in parts)
     sizes = [_decode(p).size for p in parts]
@@ -98,9 +102,11 @@ def test_images_are_downscaled_data_urls_after_the_user_image(stub_server, tmp_p
     assert abs(sizes[1][0] / sizes[1][1] - 4 / 3) < 0.05  # aspect ratio kept
     texts = [p.get("text", "") for p in content]
     assert texts.index("Question: What is this?") < texts.index("The user's image:") < texts.index("\nSources:") \
-        < texts.index("[1] cat.png (image cat.png):")
+        < texts.index("<source 1>\n[1] cat.png (image cat.png):")
     assert content[texts.index("The user's image:") + 1]["type"] == "image_url"
-    assert "Caption: a grey cat" in texts
+    # The fence opens before the image and closes after its text view.
+    i = texts.index("<source 1>\n[1] cat.png (image cat.png):")
+    assert content[i + 1]["type"] == "image_url" and texts[i + 2:i + 4] == ["[1] Caption: a grey cat", "</source 1>"]
     # The trace keeps the structure but not the pixels.
     elided = json.dumps(ans.request)
     assert "chars elided" in elided and len(elided) < 3000
@@ -112,12 +118,12 @@ def test_image_cap_drops_lowest_rs_visuals_first(stub_server, tmp_path) -> None:
                   media_path=_png(tmp_path / f"img{i}.png", (32, 32), i)) for i in range(3)]
     kept = [_sh(imgs[0], 0.5), _sh(imgs[1], 0.9), _sh(imgs[2], 0.3), _sh(_item("t#0", text="words"), 0.7)]
     ans = _gen(stub_server, max_images=2).generate("q?", kept)
-    content = stub_server.chat_requests()[0]["messages"][1]["content"]
+    content = stub_server.chat_requests()[0]["messages"][-1]["content"]
     assert len(_image_parts(content)) == 2
     assert ans.trace["dropped_visuals"] == ["img2.png"]
     assert any("img2.png (RS 0.30)" in n and "max_images=2" in n for n in ans.notes)
     # The dropped item is still a numbered source, as its text view.
-    assert "[4] img2.png (image img2.png): Caption: caption 2" in [p.get("text") for p in content]
+    assert "<source 4>\n[4] img2.png (image img2.png): Caption: caption 2\n</source 4>" in [p.get("text") for p in content]
     assert ans.trace["sources"] == ["img1.png", "t#0", "img0.png", "img2.png"]
 
 
@@ -126,13 +132,13 @@ def test_clip_frames_with_timestamps_and_transcript(stub_server, tmp_path) -> No
                  frame_times=[0.5, 1.5, 2.5, 3.5], transcript="we mix the dough", media_path=_video(tmp_path / "talk.mp4"))
     stub_server.responder = lambda p, b: Reply(body=chat_completion("They mix dough [1]."))
     ans = _gen(stub_server, frames_per_item=2, max_images=4).generate("What happens?", [_sh(clip, 0.8)])
-    content = stub_server.chat_requests()[0]["messages"][1]["content"]
+    content = stub_server.chat_requests()[0]["messages"][-1]["content"]
     texts = [p.get("text") for p in content]
-    assert "[1] talk.mp4@0-4 (video clip talk.mp4@0-4, 0:00–0:04):" in texts
+    assert "<source 1>\n[1] talk.mp4@0-4 (video clip talk.mp4@0-4, 0:00–0:04):" in texts
     # Two frames spread over the four stored times, each labelled with its time, then the transcript.
     i = texts.index("frame at 0.5 s:")
     assert texts[i + 2] == "frame at 2.5 s:" and content[i + 1]["type"] == content[i + 3]["type"] == "image_url"
-    assert "Transcript: we mix the dough" in texts
+    assert texts[-3:-1] == ["[1] Transcript: we mix the dough", "</source 1>"]
     c = ans.citations[0]
     assert (c.number, c.key, c.route, c.start, c.end) == (1, "talk.mp4@0-4", "clip", 0.0, 4.0)
 
@@ -140,7 +146,7 @@ def test_clip_frames_with_timestamps_and_transcript(stub_server, tmp_path) -> No
 def test_video_url_part_when_configured(stub_server, tmp_path) -> None:
     clip = _item("v.mp4@0-4", modality="video", granularity="clip", start=0.0, end=4.0, media_path=str(tmp_path / "v.mp4"))
     _gen(stub_server, use_video_url=True).generate("q?", [_sh(clip, 0.8)])
-    content = stub_server.chat_requests()[0]["messages"][1]["content"]
+    content = stub_server.chat_requests()[0]["messages"][-1]["content"]
     vids = [p for p in content if p["type"] == "video_url"]
     assert vids == [{"type": "video_url", "video_url": {"url": (tmp_path / "v.mp4").resolve().as_uri()}}]
 
@@ -149,7 +155,7 @@ def test_text_only_model_gets_text_views(stub_server, tmp_path) -> None:
     img = _item("cat.png", modality="image", granularity="image", caption="a cat", ocr_text="MEOW",
                 media_path=_png(tmp_path / "cat.png", (32, 32), 0))
     ans = _gen(stub_server, vision=False).generate("q?", [_sh(img, 0.8)], image=Image.new("RGB", (8, 8)))
-    user = stub_server.chat_requests()[0]["messages"][1]["content"]
+    user = stub_server.chat_requests()[0]["messages"][-1]["content"]
     assert isinstance(user, str) and "Caption: a cat" in user and "MEOW" in user
     assert any("text-only" in n for n in ans.notes) and any("user's image was not sent" in n for n in ans.notes)
 
@@ -180,7 +186,7 @@ def test_document_trimmed_around_matched_chunk() -> None:
 def test_document_budget_applies_in_request(stub_server) -> None:
     doc = _item("long.md", granularity="document", text=" ".join(f"w{i}" for i in range(2000)))
     _gen(stub_server, doc_token_budget=50).generate("q?", [_sh(doc, 0.9, chunk="w1500 w1501 w1502")])
-    user = stub_server.chat_requests()[0]["messages"][1]["content"]
+    user = stub_server.chat_requests()[0]["messages"][-1]["content"]
     assert "w1500 w1501 w1502" in user and "w0 " not in user and len(user.split()) < 120
 
 
@@ -245,6 +251,6 @@ def test_backend_config_errors() -> None:
 def test_missing_media_falls_back_to_text_view(stub_server, tmp_path) -> None:
     img = _item("gone.png", modality="image", granularity="image", caption="a moved file", media_path=str(tmp_path / "gone.png"))
     ans = _gen(stub_server).generate("q?", [_sh(img, 0.8)])
-    user = stub_server.chat_requests()[0]["messages"][1]["content"]
+    user = stub_server.chat_requests()[0]["messages"][-1]["content"]
     assert isinstance(user, str) and "Caption: a moved file" in user
     assert any("gone.png: media not sent" in n and "does not exist" in n for n in ans.notes)

@@ -113,5 +113,5 @@ def test_gguf_generator_answers_from_text_views(smollm, tmp_path) -> None:
     assert "Sicily" in ans.text and ans.usage["completion_tokens"] > 0 and ans.latency_s > 0
     img = _kept(tmp_path)[:1]
     ans2 = load_generator(GeneratorConfig(max_tokens=1)).generate("What is in the photo?", img)
-    assert "Caption: a photo" in ans2.request["messages"][1]["content"]
+    assert "Caption: a photo" in ans2.request["messages"][-1]["content"]
     assert any("text-only" in n for n in ans2.notes)

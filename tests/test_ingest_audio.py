@@ -57,7 +57,7 @@ def test_recording_is_transcribed_searched_and_cited_by_time(tmp_path, text_enco
     gen = load_generator(MMRAGConfig(server=ServerConfig(base_url=stub_server.base_url, model="vlm", timeout_s=5, max_retries=1),
                                      generator=GeneratorConfig(backend="openai")))
     ans = gen.generate("When does the library open?", [ScoredHit(hit=hit, rs=0.9, kept=True)])
-    content = stub_server.chat_requests()[0]["messages"][1]["content"]
+    content = stub_server.chat_requests()[0]["messages"][-1]["content"]  # the question (after the worked examples)
     text = content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
     assert f"(audio {it.key}, {it.span})" in text and "image_url" not in str(content)  # no frames for audio
     c = ans.citations[0]

@@ -15,7 +15,7 @@ from PIL import Image
 from rich.console import Console
 from rich.markup import escape
 
-from mmrag.chat.rewrite import QueryRewriter
+from mmrag.chat.rewrite import QueryRewriter, Rewrite
 from mmrag.cli.render import print_answer, routes_table, sources_table, trace_json
 from mmrag.errors import InputError, MMRAGError
 from mmrag.types import Answer
@@ -39,6 +39,7 @@ class Turn:
     question: str
     standalone: str
     answer: Answer
+    rewrite: Rewrite | None = None
 
 
 class ChatSession:
@@ -94,9 +95,15 @@ class ChatSession:
     def ask(self, question: str) -> Answer:
         """Rewrite a follow-up into a standalone query, then route, retrieve, rerank and answer it."""
         standalone = question
+        rewrite: Rewrite | None = None
         if self._rewrite and self.history:
             pairs = [(t.standalone, t.answer.text) for t in self.history]
-            standalone = self.rewriter.rewrite(pairs, question)
+            rewrite = self.rewriter.rewrite_checked(pairs, question)
+            standalone = rewrite.standalone
+            if not rewrite.accepted:
+                # Say why the model's rewrite was not used: the user sees what is searched instead.
+                self.console.print(f"[dim]rewrite {escape(repr(rewrite.proposed))} not used: {escape(rewrite.reason or '')}; "
+                                   "asking with the previous question[/]", highlight=False)
             if standalone != question:
                 self.console.print(f"[dim]→ {escape(standalone)}[/]", highlight=False)
         kwargs = {"routes": self.routes, "k": self.k, "tau": self.tau}
@@ -115,7 +122,9 @@ class ChatSession:
             answer = self.pipeline.ask(standalone, image, **kwargs)
             print_answer(self.console, answer)
         answer.trace["question"] = question
-        self.history.append(Turn(question=question, standalone=standalone, answer=answer))
+        if rewrite is not None:
+            answer.trace["rewrite"] = rewrite.model_dump()
+        self.history.append(Turn(question=question, standalone=standalone, answer=answer, rewrite=rewrite))
         return answer
 
     # -- commands ------------------------------------------------------------------------------

@@ -21,16 +21,36 @@ def _where(k: dict[str, Any]) -> str:
     return k.get("caption") or k.get("title") or ""
 
 
+#: Marks in the sources table: the model cited the source, or it was attributed to the answer afterwards.
+MARKS = {"cited": "*", "attributed": "~"}
+
+
 def sources_table(answer: Answer, *, title: str = "Sources") -> Table:
-    """Kept items, best first; '*' marks the ones the answer cites."""
+    """Kept items, best first; '*' marks the ones the answer cites, '~' the ones attributed to it afterwards."""
     table = Table(title=title, title_justify="left")
     for col in ("#", "route", "source", "RS", "span / caption"):
         table.add_column(col, overflow="fold")
-    cited = {c.key for c in answer.citations}
+    marks = {c.key: MARKS[c.kind] for c in answer.citations}
     for i, k in enumerate(answer.trace.get("kept", []), 1):
-        mark = "*" if k["key"] in cited else ""
-        table.add_row(f"{i}{mark}", k["route"], k["key"], f"{k['rs']:.2f}", _where(k))
+        table.add_row(f"{i}{marks.get(k['key'], '')}", k["route"], k["key"], f"{k['rs']:.2f}", _where(k))
     return table
+
+
+def grounding_line(answer: Answer) -> str | None:
+    """How the answer is grounded, in one line (None when it had no sources: that has its own line)."""
+    if answer.no_context or answer.grounding == "no_context":
+        return None
+    def nums(kind: str) -> str:
+        return ", ".join(f"[{c.number}]" + (f" ({c.score:.2f})" if c.score is not None else "")
+                         for c in answer.citations if c.kind == kind)
+
+    if answer.grounding == "cited":
+        extra = f"; attributed afterwards: {nums('attributed')} (~)" if nums("attributed") else ""
+        return f"[bold]grounding:[/] cited by the model: {nums('cited')} (*){extra}"
+    if answer.grounding == "attributed":
+        return f"[bold]grounding:[/] [yellow]no citation written; attributed to {nums('attributed')} (~)[/]"
+    cites = f"cites {nums('cited')} but " if nums("cited") else "cites no source and "
+    return f"[bold]grounding:[/] [bold yellow]unsupported: the answer {cites}matches no source[/]"
 
 
 def routes_line(answer: Answer) -> str:
@@ -53,6 +73,13 @@ def routes_table(answer: Answer) -> Table:
     return table
 
 
+def escape_numbers(markup: str) -> str:
+    """Rich markup with "[1]"-style numbers shown literally (rich would read them as tags)."""
+    import re
+
+    return re.sub(r"\[(\d+)\]", r"\\[\1]", markup)
+
+
 def timings_line(answer: Answer) -> str:
     t = answer.trace.get("timings", {})
     return "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in t.items())
@@ -68,6 +95,8 @@ def print_answer(console: Console, answer: Answer, *, show_text: bool = True) ->
     console.print(routes_line(answer), highlight=False)
     if answer.no_context:
         console.print("[yellow]answered without sources (from the model's own knowledge)[/]")
+    elif line := grounding_line(answer):
+        console.print(escape_numbers(line), highlight=False)
     if answer.trace.get("kept"):
         console.print(sources_table(answer))
     for note in answer.trace.get("notes", []):

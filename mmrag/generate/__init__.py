@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig
+from typing import Any
+
+import numpy as np
+
+from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig, TextEncoderConfig
 from mmrag.errors import ConfigError
+from mmrag.generate.attribution import Attribution, Attributor, SentenceEncoder
 from mmrag.generate.base import ChatBackend, RAGGenerator
 from mmrag.generate.citations import cited_numbers, resolve_citations
-from mmrag.generate.prompt import SYSTEM_PROMPT, BuiltRequest, RequestBuilder, elide_images, trim_document
+from mmrag.generate.prompt import SYSTEM_PROMPT, BuiltRequest, RequestBuilder, elide_images, neutralise, trim_document
 from mmrag.protocols import Generator
 
 
@@ -34,16 +39,39 @@ def load_backend(gen: GeneratorConfig, server: ServerConfig | None = None) -> Ch
     raise ConfigError(f"generator.backend '{gen.backend}' is unknown: use openai, transformers, gguf or vllm-offline")
 
 
-def load_generator(config: MMRAGConfig | GeneratorConfig, server: ServerConfig | None = None) -> Generator:
-    """A ``Generator`` from the whole config (uses ``server`` for the openai backend) or its generator section."""
+class _LazyTextEncoder:
+    """The pipeline's text encoder, loaded on first use: only answers that cite nothing need it, and the
+    encoder factory's cache hands back the retriever's copy (no second model load)."""
+
+    def __init__(self, cfg: TextEncoderConfig):
+        self.cfg = cfg
+        self._enc: Any = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if self._enc is None:
+            from mmrag.encoders import load_text_encoder
+
+            self._enc = load_text_encoder(self.cfg)
+        return self._enc.encode(texts)
+
+
+def load_generator(config: MMRAGConfig | GeneratorConfig, server: ServerConfig | None = None,
+                   encoder: SentenceEncoder | None = None) -> Generator:
+    """A ``Generator`` from the whole config (uses ``server`` for the openai backend) or its generator section.
+
+    Attribution of uncited answers uses ``encoder``, else the whole config's text encoder, else (given only
+    the generator section) lexical overlap alone.
+    """
     if isinstance(config, MMRAGConfig):
         gen, server = config.generator, server or config.server
+        encoder = encoder or _LazyTextEncoder(config.encoders.text)
     else:
         gen = config
-    return RAGGenerator(load_backend(gen, server), gen)
+    return RAGGenerator(load_backend(gen, server), gen, Attributor(encoder, threshold=gen.attribution_threshold))
 
 
 __all__ = [
+    "Attribution", "Attributor", "SentenceEncoder", "neutralise",
     "BuiltRequest", "ChatBackend", "RAGGenerator", "RequestBuilder", "SYSTEM_PROMPT", "cited_numbers",
     "elide_images", "load_backend", "load_generator", "resolve_citations", "trim_document",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from mmrag.types import Citation, Item
 
@@ -25,14 +26,23 @@ def cited_numbers(text: str) -> list[int]:
     return seen
 
 
+def strip_markers(text: str) -> str:
+    """The text without its citation markers (for comparing an answer sentence with sources)."""
+    return " ".join(_BRACKET.sub(" ", text).split())
+
+
+def out_of_range(text: str, n_sources: int) -> list[int]:
+    """Numbers the text cites that name no source sent (a small model writes [2] when one source was sent)."""
+    return [n for n in cited_numbers(text) if not 1 <= n <= n_sources]
+
+
+def citation(n: int, item: Item, *, kind: Literal["cited", "attributed"] = "cited", score: float | None = None) -> Citation:
+    """The citation of source number ``n`` (``item``)."""
+    return Citation(number=n, item_id=item.id, key=item.key, source=item.source, route=item.route, title=item.title,
+                    start=item.start, end=item.end, locator=item.locator, kind=kind, score=score)
+
+
 def resolve_citations(text: str, sources: list[Item]) -> list[Citation]:
-    """Citations for the markers in ``text``; ``sources[0]`` is source [1]. Out-of-range numbers are ignored."""
-    out = []
-    for n in cited_numbers(text):
-        if 1 <= n <= len(sources):
-            it = sources[n - 1]
-            out.append(
-                Citation(number=n, item_id=it.id, key=it.key, source=it.source, route=it.route,
-                         title=it.title, start=it.start, end=it.end, locator=it.locator)
-            )
-    return out
+    """Citations for the markers in ``text``; ``sources[0]`` is source [1]. Out-of-range numbers are dropped
+    (``out_of_range`` lists them)."""
+    return [citation(n, sources[n - 1]) for n in cited_numbers(text) if 1 <= n <= len(sources)]

@@ -55,7 +55,7 @@ def test_generate_plain_and_streaming(server: ServerConfig) -> None:
     print(f"[vllm] citations: {[(c.number, c.key) for c in ans.citations]}")
     assert ans.text and ans.usage.get("completion_tokens", 0) > 0
     assert ans.model == server.model
-    assert ans.request["messages"][1]["content"].startswith("Question: Where is Mount Etna?")
+    assert ans.request["messages"][-1]["content"].startswith("Question: Where is Mount Etna?")
 
     pieces, final = [], None
     for x in gen.stream("Where is Mount Etna?", _kept()):
