@@ -101,7 +101,7 @@ class RoutingConfig(_Section):
 class RerankConfig(_Section):
     scorer: str = Field(default="signals", description="Relevancy scorer kind (mmrag/rerank/factory.py).")
     calibration: str | None = None
-    tau: float = 0.5
+    tau: float = Field(default=0.2, description="Keep candidates with RS ≥ tau (RS is a probability of relevance).")
     k: int = 5
     min_keep: int = 0
     n_candidates: int = 20

@@ -163,6 +163,7 @@ def evaluate_mode(mode: str, cfg: MMRAGConfig, data: RetrievalSet, qids: list[st
     pipe = Pipeline(mcfg, scorer=scorer)
     rs_all: list[float] = []
     y_all: list[int] = []
+    per_query: list[tuple[list[float], list[int]]] = []
     kept: dict[str, list[str]] = {}
     fixed: dict[int, dict[str, list[str]]] = {k: {} for k in FIXED_K}
     texts: dict[str, dict[str, str]] = {}
@@ -174,6 +175,7 @@ def evaluate_mode(mode: str, cfg: MMRAGConfig, data: RetrievalSet, qids: list[st
         for s in scored:
             rs_all.append(float(s.rs))
             y_all.append(int(s.hit.item.key in gold[q]))
+        per_query.append(([float(s.rs) for s in scored], [int(s.hit.item.key in gold[q]) for s in scored]))
         kept[q] = [s.hit.item.key for s in r.selection.kept]
         for k in FIXED_K:
             fixed[k][q] = [s.hit.item.key for s in scored[:k]]
@@ -191,6 +193,7 @@ def evaluate_mode(mode: str, cfg: MMRAGConfig, data: RetrievalSet, qids: list[st
                 sel[name]["answer_found"] = float(np.mean([_answer_found([texts[q][d] for d in chosen[q]], data.answers[q]) for q in with_ans]))
     e, bins = ece(rs_all, y_all)
     sel_cfg = pipe.selector
+    sel["adaptive_sweep"] = tau_sweep(per_query, [len(gold[q]) for q in qids], k=getattr(sel_cfg, "k", 5))
     return {
         "mode": mode,
         "retrieval": rank_metrics(gold, ranked),
@@ -200,6 +203,23 @@ def evaluate_mode(mode: str, cfg: MMRAGConfig, data: RetrievalSet, qids: list[st
                "ece": e, "bins": bins, "pairs": len(rs_all), "positives": int(sum(y_all))},
         "latency": _latency(lat),
     }
+
+
+def tau_sweep(per_query: list[tuple[list[float], list[int]]], n_gold: list[int], k: int) -> dict[str, Any]:
+    """Adaptive F1 over τ (0.05 … 0.95) with min_keep 0 and 1, from the RS already computed (best first)."""
+    out: dict[str, Any] = {}
+    for mk in (0, 1):
+        curve = []
+        for tau in np.round(np.arange(0.05, 0.951, 0.05), 2):
+            f1s = []
+            for (rs, y), g in zip(per_query, n_gold):
+                kept = [i for i, v in enumerate(rs) if i < k and (i < mk or v >= tau)]
+                hit = sum(y[i] for i in kept)
+                f1s.append(0.0 if not kept or not hit else 2 * (hit / len(kept)) * (hit / g) / (hit / len(kept) + hit / g))
+            curve.append({"tau": float(tau), "f1": float(np.mean(f1s))})
+        best = max(curve, key=lambda c: c["f1"])
+        out[f"min_keep={mk}"] = {"best_tau": best["tau"], "best_f1": best["f1"], "curve": curve}
+    return out
 
 
 def markdown(res: dict[str, Any]) -> str:
@@ -226,6 +246,11 @@ def markdown(res: dict[str, Any]) -> str:
     if first:
         s = first["selector"]
         lines += ["", f"Adaptive: RS ≥ τ={s['tau']}, at most k={s['k']}, min_keep={s['min_keep']}; scorer {first['rs']['scorer']}."]
+        for m in modes.values():
+            if "selection" in m:
+                sw = m["selection"]["adaptive_sweep"]
+                lines.append(f"- {m['mode']}: best adaptive F1 over τ: " + "; ".join(
+                    f"{name} {v['best_f1']:.3f} at τ={v['best_tau']:.2f}" for name, v in sw.items()))
     lines += ["", "## Latency per query (ms, mean / p95)", ""]
     stages = sorted({st for m in modes.values() for st in m["latency"]})
     lines += ["| mode | " + " | ".join(stages) + " |", "|---" * (len(stages) + 1) + "|"]
