@@ -94,3 +94,18 @@ def test_collection_without_sparse_vectors_searches_dense_with_a_note(tmp_path, 
     hits = r.search("how long does tea steep", "paragraph", n=2)
     assert hits[0].item.key == "tea"
     assert len(r.notes) == 1 and "re-ingest" in r.notes[0] and "\n" not in r.notes[0]
+
+
+def test_signals_of_given_candidates_come_from_the_store(tmp_path, corpus, text_encoder):
+    """Candidates without signals (e.g. from a pairs file) get the same signals as from the search itself."""
+    from mmrag.rerank.signals import SignalModel, SignalScorer, shipped_model_path, store_signal_source
+
+    r, _ = _retriever(tmp_path, corpus, text_encoder, "hybrid")
+    hits = r.search("does green tea steep below boiling", "paragraph", n=4)
+    bare = [h.model_copy(update={"signals": {}}) for h in hits]
+    sc = SignalScorer(SignalModel.load(shipped_model_path()), store_signal_source(r.cfg, r))
+    dense, sparse = sc.signals("does green tea steep below boiling", bare)
+    assert dense == pytest.approx([h.signals["dense"] for h in hits], abs=1e-5)
+    assert sparse == pytest.approx([h.signals["sparse"] for h in hits], abs=1e-5)
+    rs = sc.score("does green tea steep below boiling", hits)
+    assert hits[0].item.key == "tea" and rs[0] == max(rs)
