@@ -46,6 +46,25 @@ class StoreConfig(_Section):
     upsert_batch_size: int = 64
 
 
+class RetrievalConfig(_Section):
+    mode: Literal["dense", "sparse", "hybrid"] = Field(
+        default="hybrid",
+        description="dense vector only, sparse lexical vector only, or both fused inside Qdrant (text views); "
+        "a corpus may override it with 'retrieval_mode' in the registry.",
+    )
+    prefetch: int = Field(default=100, description="Candidates each vector contributes to the hybrid fusion.")
+    rrf_k: int | None = Field(default=None, description="Reciprocal rank fusion constant; None = Qdrant's default (2).")
+    rrf_weights: list[float] | None = Field(
+        default=None, description="Weights of the fused lists [dense, sparse(, image)]; None = equal (needs Qdrant ≥ 1.16 when set)."
+    )
+    sparse_language: str = Field(default="english", description="Snowball stemmer language of the sparse vector.")
+    sparse_k1: float = Field(default=1.2, description="BM25 term-frequency saturation of the sparse vector.")
+    sparse_b: float = Field(default=0.75, description="BM25 length normalisation of the sparse vector.")
+    sparse_avg_len: float = Field(
+        default=80.0, description="Typical text view length in index terms (after stopwords), for BM25's length normalisation."
+    )
+
+
 class IngestConfig(_Section):
     paragraph_min_words: int = 100
     paragraph_max_words: int = 300
@@ -80,9 +99,9 @@ class RoutingConfig(_Section):
 
 
 class RerankConfig(_Section):
-    scorer: str = "bi-encoder"
+    scorer: str = Field(default="signals", description="Relevancy scorer kind (mmrag/rerank/factory.py).")
     calibration: str | None = None
-    tau: float = Field(default=0.5, ge=0.0, le=1.0, description="Keep items with RS ≥ tau (RS is a probability).")
+    tau: float = Field(default=0.2, ge=0.0, le=1.0, description="Keep candidates with RS ≥ tau (RS is a probability of relevance).")
     k: int = Field(default=5, ge=0, description="Keep at most k items (0 = answer without sources).")
     min_keep: int = Field(default=0, ge=0, description="Keep this many best items whatever their RS (≤ k).")
     n_candidates: int = Field(default=20, ge=1, description="Candidates searched per route.")
@@ -130,6 +149,7 @@ class MMRAGConfig(_Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     rerank: RerankConfig = Field(default_factory=RerankConfig)
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig)

@@ -218,6 +218,7 @@ class Pipeline:
                 continue
             try:
                 candidates[route] = retriever.search(query, route, n=n, image=image)
+                notes.extend(x for x in getattr(retriever, "notes", None) or [] if x not in notes)
             except CorpusError as e:
                 # One empty or missing corpus should not sink the others the router also chose.
                 errors.append(e)

@@ -7,6 +7,7 @@ routing, the CLI) reads the registry, so adding a corpus needs no code change.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -44,6 +45,9 @@ class CorpusSpec(BaseModel):
     )
     collection: str | None = Field(default=None, description="Qdrant collection name; default: the corpus name.")
     encoders: CorpusEncoders = Field(default_factory=CorpusEncoders)
+    retrieval_mode: Literal["dense", "sparse", "hybrid"] | None = Field(
+        default=None, description="Overrides retrieval.mode for this corpus; None = the pipeline's."
+    )
     sources: list[str] = Field(default_factory=list, description="Default ingest paths, relative to the registry file.")
     base_dir: str = Field(default=".", exclude=True)
 

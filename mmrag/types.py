@@ -74,6 +74,9 @@ class Hit(BaseModel):
     rank: int = 0
     route: str = ""
     matched_chunk: str | None = Field(default=None, description="For documents: the best-matching chunk.")
+    signals: dict[str, float] = Field(
+        default_factory=dict, description="Per-candidate search signals (dense cosine, sparse BM25 score) for the scorer."
+    )
 
 
 class RouteDecision(BaseModel):

@@ -107,7 +107,10 @@ def test_cli_calibrate_then_eval(pairs_file, tmp_path, text_encoder, monkeypatch
     assert cal.scorer == "bi-encoder" and cal.a > 0 and cal.n_pairs == 18
 
     png = tmp_path / "pr.png"
-    res = runner.invoke(app, ["eval", "rerank", "--data", str(pairs_file), "--calibration", str(out), "--cv", "0",
+    # Inline pair items are not in a store, so the default 'signals' scorer cannot read their search signals.
+    res = runner.invoke(app, ["eval", "rerank", "--data", str(pairs_file), "--scorer", "signals", "--cv", "0"])
+    assert res.exit_code == 1 and "--scorer bi-encoder" in res.output
+    res = runner.invoke(app, ["eval", "rerank", "--data", str(pairs_file), "--scorer", "bi-encoder", "--calibration", str(out), "--cv", "0",
                               "--k", "3", "--plot", str(png), "--json"])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.output)
@@ -119,7 +122,7 @@ def test_cli_calibrate_then_eval(pairs_file, tmp_path, text_encoder, monkeypatch
     assert rep["adaptive"]["f1"] > rep["fixed_topk"]["5"]["f1"]  # dropping irrelevant items pays on this set
 
     scores = tmp_path / "scores.jsonl"
-    res = runner.invoke(app, ["eval", "rerank", "--data", str(pairs_file), "--cv", "3", "--plot", str(png), "--scores", str(scores)])
+    res = runner.invoke(app, ["eval", "rerank", "--data", str(pairs_file), "--scorer", "bi-encoder", "--cv", "3", "--plot", str(png), "--scores", str(scores)])
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in scores.read_text().splitlines()]
     assert len(rows) == 18 and all(0 <= r["rs"] <= 1 for r in rows) and {r["label"] for r in rows} == {0, 1}
@@ -147,7 +150,9 @@ def test_gap_feature_is_per_query(tmp_path):
 def test_load_scorer_uses_shipped_calibration(text_encoder):
     from mmrag.rerank import AdaptiveSelector, load_scorer
 
-    scorer = load_scorer(MMRAGConfig(), text_encoder=text_encoder)
+    default = load_scorer(MMRAGConfig(), text_encoder=text_encoder)
+    assert default.name == "signals" and default.calibrated  # the default since hybrid search (its own tests: test_signal_scorer)
+    scorer = load_scorer(MMRAGConfig(), scorer="bi-encoder", text_encoder=text_encoder)
     assert scorer.name == "bi-encoder" and scorer.calibrated
     assert scorer.calibration.source.endswith("rerank_pairs.jsonl") and scorer.calibration.n_pairs > 50
     groups = build_candidates([load_pairs_row(q, t, y) for q, t, y in [

@@ -74,3 +74,53 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         for label, missing in (("only in A", only_in(a, b)), ("only in B", only_in(b, a))):
             if missing:
                 console.print(f"{label}: {', '.join(missing)}")
+
+    @eval_app.command("retrieval")
+    def eval_retrieval(
+        corpus: Path = typer.Option(..., "--corpus", help="Corpus JSONL (BEIR style: id, title, text)."),
+        queries: Path = typer.Option(..., "--queries", help="Queries JSONL (id, text)."),
+        qrels: Path = typer.Option(..., "--qrels", help="Relevance judgements: JSONL (query_id, doc_id, relevance) or BEIR TSV."),
+        answers: Optional[Path] = typer.Option(None, "--answers", help="Gold answers JSONL (query_id, answers): adds 'answer in kept items'."),
+        limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="A seeded random sample of N judged queries (default: all)."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the query sample."),
+        query_ids: Optional[Path] = typer.Option(None, "--query-ids", help="Only these query ids (one per line), e.g. a held-out split."),
+        modes: str = typer.Option("dense,sparse,hybrid", "--modes", help="Comma-separated: dense, sparse, hybrid, and bm25 (a bm25s reference)."),
+        n_candidates: int = typer.Option(20, "--candidates", min=1, help="Candidates retrieved (and scored) per query."),
+        title: bool = typer.Option(True, "--title/--no-title", help="Index each document's title with its text."),
+        out: Optional[Path] = typer.Option(None, "--out", "-o", help="Report folder (default: <data_dir>/reports/retrieval)."),
+        config: Optional[Path] = ConfigOption,
+        sets: Optional[list[str]] = SetOption,
+    ) -> None:
+        """Recall@k, nDCG@10, MRR@10, RS selection vs fixed top-k, RS reliability and latency, per retrieval mode."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        from mmrag.cli.common import err_console
+        from mmrag.evaluation.beir import load_retrieval_set
+        from mmrag.evaluation.retrieval_eval import evaluate_mode, markdown, parse_modes, prepare_corpus, write_report
+        from mmrag.rerank import load_scorer
+
+        cfg = cli_config(config, sets)
+        mode_list = parse_modes(modes)
+        data = load_retrieval_set(corpus, queries, qrels, answers)
+        if query_ids is not None:
+            from mmrag.errors import InputError
+
+            if not query_ids.is_file():
+                raise InputError(f"query id file '{query_ids}' not found: give a file with one query id per line")
+            keep = {line.strip() for line in query_ids.read_text(encoding="utf-8").splitlines() if line.strip()}
+            data.queries = {q: t for q, t in data.queries.items() if q in keep}
+        qids = data.sample(limit, seed)
+        res = {"corpus": str(corpus), "n_docs": len(data.corpus), "n_queries": len(qids), "seed": seed,
+               "limit": limit, "answers": bool(data.answers), "modes": {}}
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TimeRemainingColumn(), console=err_console, transient=True) as progress:
+            ecfg = prepare_corpus(cfg, data, with_title=title, progress=progress)
+            scorer = load_scorer(ecfg) if any(m != "bm25" for m in mode_list) else None
+            for mode in mode_list:
+                task = progress.add_task(f"eval {mode}", total=len(qids))
+                res["modes"][mode] = evaluate_mode(mode, ecfg, data, qids, scorer=scorer, n=n_candidates,
+                                                   advance=lambda: progress.advance(task))
+        target = out or (cfg.data_path / "reports" / "retrieval")
+        write_report(res, target)
+        console.print(markdown(res), markup=False, highlight=False, soft_wrap=True)
+        console.print(f"wrote {target}/retrieval.json, report.md and reliability.png")

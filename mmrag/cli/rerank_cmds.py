@@ -57,6 +57,9 @@ def calibrate(
     kind, _ = split_spec(spec)
     path = _pairs_path(cfg, data)
     groups = _candidates(cfg, path)
+    if kind == "signals":
+        _calibrate_signals(cfg, groups, path, out)
+        return
     sc = build_scorer(spec, cfg, calibration=None, progress=False)
     raw = compute_raw(sc, groups)
     cal = fit_calibration(raw, [g.labels for g in groups], scorer=spec, feature=feature or sc.feature, source=str(path))
@@ -67,6 +70,25 @@ def calibrate(
         f"calibrated [bold]{spec}[/] on {cal.n_pairs} pairs ({cal.n_positive} relevant): {cal.formula()}\n"
         f"in-sample (optimistic): AUC {m['auc']:.3f}, log-loss {m['log_loss']:.3f}, Brier {m['brier']:.3f}\n"
         f"wrote {target}; use it with --set rerank.calibration={target}",
+        highlight=False,
+    )
+
+
+def _calibrate_signals(cfg, groups, path: Path, out: Optional[Path]) -> None:
+    from mmrag.evaluation.retrieval_eval import ece
+    from mmrag.rerank.factory import build_scorer
+    from mmrag.rerank.signal_eval import apply, fit_on_pairs, pair_signals
+
+    sc = build_scorer("signals", cfg)
+    signals = pair_signals(sc, groups)
+    model = fit_on_pairs(signals, groups, source=str(path))
+    rs = [p for g in apply(model, signals) for p in g]
+    e, _ = ece(rs, [y for g in groups for y in g.labels])
+    target = out or (cfg.data_path / "calibration" / "signals.json")
+    model.save(target)
+    console.print(
+        f"fitted the [bold]signals[/] model on {model.n_pairs} pairs ({model.n_positive} relevant, {model.n_queries} queries); "
+        f"in-sample ECE {e:.3f}\nwrote {target}; use it with --set rerank.calibration={target}",
         highlight=False,
     )
 
@@ -97,16 +119,32 @@ def eval_rerank(
     path = _pairs_path(cfg, data)
     groups = _candidates(cfg, path)
     cal = load_calibration(kind, calibration if calibration is not None else cfg.rerank.calibration, cfg)
-    sc = build_scorer(spec, cfg, calibration=cal, progress=False)
-    raw = compute_raw(sc, groups, progress=not as_json)
-    if cv >= 2 and not sc.raw_is_probability:
-        rs = cross_validated_rs(groups, raw, scorer=spec, feature=feature or sc.feature, folds=cv)
-        rs_from = f"Platt calibration ({feature or sc.feature}) cross-validated over {min(cv, len(groups))} folds of queries"
+    if kind == "signals":
+        from mmrag.rerank.factory import load_signal_model
+        from mmrag.rerank.signal_eval import apply, cross_validated, pair_signals
+
+        sc = build_scorer(spec, cfg)
+        signals = pair_signals(sc, groups, progress=not as_json)
+        raw = [[0.0] * len(g.hits) for g in groups]  # no single raw score: the model reads several signals
+        if cv >= 2:
+            rs = cross_validated(signals, groups, folds=cv)
+            rs_from = f"signal model cross-validated over {min(cv, len(groups))} folds of queries"
+        else:
+            model = load_signal_model(calibration if calibration is not None else cfg.rerank.calibration, cfg)
+            rs = apply(model, signals)
+            rs_from = f"signal model as given ({model.source or 'shipped'})"
         calibrated = True
     else:
-        rs = [sc.to_rs(r) for r in raw]
-        rs_from = sc.calibration_label + (" (shipped, fitted in-sample on the demo pairs)" if cal and calibration is None and cfg.rerank.calibration is None else "")
-        calibrated = sc.calibrated
+        sc = build_scorer(spec, cfg, calibration=cal, progress=False)
+        raw = compute_raw(sc, groups, progress=not as_json)
+        if cv >= 2 and not sc.raw_is_probability:
+            rs = cross_validated_rs(groups, raw, scorer=spec, feature=feature or sc.feature, folds=cv)
+            rs_from = f"Platt calibration ({feature or sc.feature}) cross-validated over {min(cv, len(groups))} folds of queries"
+            calibrated = True
+        else:
+            rs = [sc.to_rs(r) for r in raw]
+            rs_from = sc.calibration_label + (" (shipped, fitted in-sample on the demo pairs)" if cal and calibration is None and cfg.rerank.calibration is None else "")
+            calibrated = sc.calibrated
     if scores_out is not None:
         scores_out.parent.mkdir(parents=True, exist_ok=True)
         with scores_out.open("w", encoding="utf-8") as f:

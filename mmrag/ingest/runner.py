@@ -19,6 +19,7 @@ from mmrag.ingest.plan import Built, Skipped, Unit, discover, unit_failure
 from mmrag.ingest.text import JSONL_EXTENSIONS, TEXT_EXTENSIONS
 from mmrag.ingest.text_units import plan_text
 from mmrag.registry import CorpusSpec
+from mmrag.retrieval.sparse import SPARSE, SparseEncoder
 from mmrag.store.qdrant import IMAGE, TEXT, PointData, VectorStore, chunk_point_id
 
 VIDEO_SIDECARS = {".srt", ".vtt", ".txt", ".json"}
@@ -72,6 +73,12 @@ class Ingestor:
         self._transcriber_factory = transcriber_factory
         self._asr = None
         self._asr_vad = None
+        self._sparse: SparseEncoder | None = None
+
+    def _sparse_encoder(self) -> SparseEncoder:
+        if self._sparse is None:
+            self._sparse = SparseEncoder.from_config(self.cfg.retrieval)
+        return self._sparse
 
     def _ocr_engine(self):
         if not self.cfg.ingest.ocr:
@@ -178,7 +185,9 @@ class Ingestor:
         planned = units
         units = self._dedupe(units, report)
         dims, names = collection_layout(text, image)
-        self.store.ensure_collection(coll, dims, names)
+        self.store.ensure_collection(coll, dims, names, sparse=SPARSE)
+        # A collection made before sparse vectors existed keeps its layout (dense only) until re-ingested.
+        sparse = self._sparse_encoder() if SPARSE in self.store.sparse_vectors(coll) else None
         with timings.timed("lookup"):
             existing = self.store.existing_ids(coll, [u.id for u in units])
         # Similar lengths per batch (as the encoder's own length sort would give over the whole set); media
@@ -203,7 +212,7 @@ class Ingestor:
         try:
             for i in range(0, len(missing), bs):
                 batch = missing[i : i + bs]
-                write = self._ingest_batch(coll, batch, text, image, report, timings)
+                write = self._ingest_batch(coll, batch, text, image, report, timings, sparse)
                 if pending is not None:
                     pending.result()
                 pending = writer.submit(write) if write is not None else None
@@ -239,7 +248,7 @@ class Ingestor:
         return out
 
     def _ingest_batch(self, coll: str, batch: list[Unit], text: TextEncoder, image: ImageTextEncoder | None,
-                      report: IngestReport, timings: Timings) -> Callable[[], None] | None:
+                      report: IngestReport, timings: Timings, sparse: SparseEncoder | None = None) -> Callable[[], None] | None:
         """Build and encode a batch; returns the function that writes it (run by the caller's writer thread)."""
         built: list[Built] = []
         for u in batch:
@@ -257,6 +266,10 @@ class Ingestor:
         all_chunks = [c for b in built for c in b.chunks]
         with timings.timed("encode_text"):
             text_vecs = text.encode(all_chunks) if all_chunks else np.zeros((0, text.dim), np.float32)
+        sparse_vecs = []
+        if sparse is not None:
+            with timings.timed("encode_sparse"):
+                sparse_vecs = sparse.encode_documents(all_chunks)
         image_vecs: list[np.ndarray | None] = [None] * len(built)
         if image is not None:
             with timings.timed("encode_image"):
@@ -275,13 +288,17 @@ class Ingestor:
         for j, b in enumerate(built):
             iid = b.item.id
             vecs = text_vecs[pos : pos + len(b.chunks)]
+            svecs = sparse_vecs[pos : pos + len(b.chunks)] if sparse is not None else []
             pos += len(b.chunks)
             for ci in range(1, len(b.chunks)):
-                chunk_points.append(PointData(chunk_point_id(iid, ci), {TEXT: vecs[ci]},
+                cvecs = {TEXT: vecs[ci], **({SPARSE: svecs[ci]} if svecs else {})}
+                chunk_points.append(PointData(chunk_point_id(iid, ci), cvecs,
                                               {"item_id": iid, "item_key": b.item.key, "chunk_index": ci, "chunk_text": b.chunks[ci]}))
             head_vecs = {}
             if len(b.chunks):
                 head_vecs[TEXT] = vecs[0]
+                if svecs:
+                    head_vecs[SPARSE] = svecs[0]
             if image_vecs[j] is not None:
                 head_vecs[IMAGE] = image_vecs[j]
             payload = {**b.item.model_dump(mode="json"), "item_id": iid, "item_key": b.item.key, "chunk_index": 0,

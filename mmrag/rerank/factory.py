@@ -1,6 +1,7 @@
 """Build the configured scorer: ``rerank.scorer`` names a kind, optionally ``kind:model``.
 
-Kinds: ``bi-encoder`` (default), ``llm-judge[:model]`` (in-process yes/no judge), ``cross-encoder:MODEL``,
+Kinds: ``signals`` (default: a calibrated logistic model over the search's dense and sparse signals),
+``bi-encoder``, ``llm-judge[:model]`` (in-process yes/no judge), ``cross-encoder:MODEL``,
 ``image-text`` (needs encoders.image_text), ``vlm-judge`` (served yes/no judge, images and frames),
 ``served-judge`` (served, text only), ``served-reranker[:score|rerank]`` (vLLM score/rerank endpoint).
 """
@@ -16,7 +17,7 @@ from mmrag.errors import ConfigError
 from mmrag.rerank.base import CalibratableScorer
 from mmrag.rerank.calibration import Calibration
 
-SCORER_KINDS = ("bi-encoder", "llm-judge", "cross-encoder", "image-text", "vlm-judge", "served-judge", "served-reranker")
+SCORER_KINDS = ("signals", "bi-encoder", "llm-judge", "cross-encoder", "image-text", "vlm-judge", "served-judge", "served-reranker")
 #: The in-process judge's model when the generator is not itself an in-process model.
 DEFAULT_JUDGE_MODEL = GeneratorConfig().model
 
@@ -37,6 +38,8 @@ def shipped_calibration(kind: str) -> Path | None:
 
 def load_calibration(kind: str, path: str | Path | None, cfg: MMRAGConfig | None = None) -> Calibration | None:
     """The calibration file given, else the shipped one for ``kind``; its scorer must match."""
+    if kind == "signals":
+        return None  # its model is its calibration (load_signal_model)
     if path is None:
         shipped = shipped_calibration(kind)
         return Calibration.load(shipped) if shipped else None
@@ -45,6 +48,15 @@ def load_calibration(kind: str, path: str | Path | None, cfg: MMRAGConfig | None
     if cal.scorer.split(":")[0] != kind:
         raise ConfigError(f"calibration '{p}' was fitted for scorer '{cal.scorer}', not '{kind}': refit it with --scorer {kind}")
     return cal
+
+
+def load_signal_model(path: str | Path | None, cfg: MMRAGConfig | None = None):
+    """The signal model file given (rerank.calibration), else the shipped one."""
+    from mmrag.rerank.signals import SignalModel, shipped_model_path
+
+    if path is None:
+        return SignalModel.load(shipped_model_path())
+    return SignalModel.load(cfg.resolve_path(path) if cfg is not None else Path(path))
 
 
 def build_scorer(
@@ -59,6 +71,10 @@ def build_scorer(
 ) -> CalibratableScorer:
     """One scorer of kind ``spec`` with the given calibration (None = raw / uncalibrated)."""
     kind, arg = split_spec(spec)
+    if kind == "signals":
+        from mmrag.rerank.signals import SignalScorer, store_signal_source
+
+        return SignalScorer(load_signal_model(cfg.rerank.calibration, cfg), store_signal_source(cfg))
     if kind == "bi-encoder":
         from mmrag.encoders import load_text_encoder
         from mmrag.rerank.local import BiEncoderScorer

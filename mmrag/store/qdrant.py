@@ -1,6 +1,8 @@
 """Qdrant wrapper: embedded on-disk by default, a server or cluster when ``store.url`` is set.
 
-Layout of a collection: named vectors ("text" always, "image" with an image-text encoder), cosine distance.
+Layout of a collection: named vectors ("text" always, "image" with an image-text encoder), cosine distance,
+and a named sparse vector "sparse" (lexical BM25 weights, Qdrant's IDF modifier) on every point with text;
+collections created before the sparse vector existed have none and are searched dense only.
 Every item has a *head* point (id == Item.id, payload = the whole Item + ``item_id``); items whose text view
 spans several chunks also get chunk points (payload ``item_id``, ``chunk_index``, ``chunk_text``). Searches
 group by ``item_id`` so an item comes back once, scored by its best point.
@@ -41,13 +43,20 @@ class PointData:
     """One point to write: id, named vectors and payload."""
 
     id: str
-    vectors: dict[str, np.ndarray]
+    vectors: dict[str, np.ndarray | models.SparseVector]
     payload: dict[str, Any]
 
     def to_qdrant(self) -> models.PointStruct:
-        return models.PointStruct(
-            id=self.id, vector={k: np.asarray(v, dtype=np.float32).tolist() for k, v in self.vectors.items()}, payload=self.payload
-        )
+        vec = {k: v if isinstance(v, models.SparseVector) else np.asarray(v, dtype=np.float32).tolist() for k, v in self.vectors.items()}
+        return models.PointStruct(id=self.id, vector=vec, payload=self.payload)
+
+
+#: A query for one named vector: a dense array or a sparse vector.
+Query = np.ndarray | models.SparseVector
+
+
+def _query(q: Query) -> Any:
+    return q if isinstance(q, models.SparseVector) else np.asarray(q, dtype=np.float32).tolist()
 
 
 @dataclass
@@ -112,12 +121,16 @@ class VectorStore:
     def exists(self, collection: str) -> bool:
         return self.client.collection_exists(collection)
 
-    def ensure_collection(self, collection: str, dims: dict[str, int], encoders: dict[str, str]) -> None:
-        """Create the collection, or check that an existing one has the same vectors and encoders."""
+    def ensure_collection(self, collection: str, dims: dict[str, int], encoders: dict[str, str], *, sparse: str | None = None) -> None:
+        """Create the collection, or check that an existing one has the same vectors and encoders.
+
+        ``sparse``: the name of a sparse vector to create with Qdrant's IDF modifier (new collections only).
+        """
         if not self.exists(collection):
             self.client.create_collection(
                 collection,
                 vectors_config={k: models.VectorParams(size=d, distance=models.Distance.COSINE) for k, d in dims.items()},
+                sparse_vectors_config={sparse: models.SparseVectorParams(modifier=models.Modifier.IDF)} if sparse else None,
                 metadata={"mmrag_encoders": encoders},
             )
             if self.remote:  # keyword indexes make group_by and key filters fast; local mode has none
@@ -138,6 +151,10 @@ class VectorStore:
         dims = {k: v.size for k, v in vectors.items()} if isinstance(vectors, dict) else {"": vectors.size}
         meta = getattr(info.config, "metadata", None) or {}
         return dims, dict(meta.get("mmrag_encoders") or {})
+
+    def sparse_vectors(self, collection: str) -> set[str]:
+        """Names of the collection's sparse vectors (empty for collections ingested before they existed)."""
+        return set((self.client.get_collection(collection).config.params.sparse_vectors or {}).keys())
 
     def drop(self, collection: str) -> None:
         if self.exists(collection):
@@ -186,39 +203,52 @@ class VectorStore:
         self,
         collection: str,
         *,
-        vector: np.ndarray | None = None,
+        vector: Query | None = None,
         using: str = TEXT,
-        prefetch: list[tuple[str, np.ndarray]] | None = None,
+        prefetch: list[tuple[str, Query]] | None = None,
+        prefetch_limit: int | None = None,
         limit: int = 20,
+        item_ids: list[str] | None = None,
+        fusion: models.FusionQuery | models.RrfQuery | None = None,
+        grouped: bool = True,
     ) -> list[ChunkHit]:
-        """Best point per item: one named vector, or several fused by reciprocal rank fusion."""
+        """Best point per item: one named vector (dense or sparse), or several fused by reciprocal rank fusion.
+
+        ``item_ids`` restricts the search to those items (scores of given candidates).
+        """
+        flt = None
+        if item_ids is not None:
+            flt = models.Filter(must=[models.FieldCondition(key="item_id", match=models.MatchAny(any=list(item_ids)))])
         if prefetch:
-            res = self.client.query_points_groups(
-                collection,
-                group_by="item_id",
+            args: dict[str, Any] = dict(
                 prefetch=[
-                    models.Prefetch(query=np.asarray(v, dtype=np.float32).tolist(), using=name, limit=max(limit * 4, 50))
+                    models.Prefetch(query=_query(v), using=name, limit=prefetch_limit or max(limit * 4, 50), filter=flt)
                     for name, v in prefetch
                 ],
-                query=models.FusionQuery(fusion=models.Fusion.RRF),
-                limit=limit,
-                group_size=1,
-                with_payload=_GROUP_PAYLOAD,
+                query=fusion or models.FusionQuery(fusion=models.Fusion.RRF),
             )
         else:
             assert vector is not None
-            res = self.client.query_points_groups(
-                collection,
-                group_by="item_id",
-                query=np.asarray(vector, dtype=np.float32).tolist(),
-                using=using,
-                limit=limit,
-                group_size=1,
-                with_payload=_GROUP_PAYLOAD,
-            )
+            args = dict(query=_query(vector), using=using, query_filter=flt)
+        if not grouped:
+            # One point per item (no chunk points, e.g. paragraphs): a plain query, much faster than grouping.
+            res = self.client.query_points(collection, limit=limit, with_payload=_GROUP_PAYLOAD, **args)
+            return [ChunkHit(str((p.payload or {}).get("item_id") or p.id), float(p.score), (p.payload or {}).get("chunk_text"),
+                             int((p.payload or {}).get("chunk_index", 0) or 0)) for p in res.points]
+        res = self.client.query_points_groups(collection, group_by="item_id", limit=limit, group_size=1, with_payload=_GROUP_PAYLOAD, **args)
         hits = []
         for g in res.groups:
             best = g.hits[0]
             p = best.payload or {}
             hits.append(ChunkHit(str(g.id), float(best.score), p.get("chunk_text"), int(p.get("chunk_index", 0) or 0)))
         return hits
+
+    def stored_text_vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored dense "text" vectors of head points (normalised by Qdrant's cosine distance)."""
+        recs = self.client.retrieve(collection, ids, with_payload=False, with_vectors=[TEXT]) if ids else []
+        out = {}
+        for r in recs:
+            v = (r.vector or {}).get(TEXT) if isinstance(r.vector, dict) else None
+            if v is not None:
+                out[str(r.id)] = np.asarray(v, dtype=np.float32)
+        return out

@@ -1,0 +1,45 @@
+"""Pairs-file paths of the `signals` scorer: fit its model on labelled pairs, cross-validated RS for `eval rerank`."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.progress import track
+
+from mmrag.errors import InputError
+from mmrag.rerank.pairs import QueryCandidates
+from mmrag.rerank.signals import SignalModel, SignalScorer, features, fit_signal_model
+
+Signals = list[tuple[list[float], list[float]]]
+
+
+def pair_signals(scorer: SignalScorer, groups: list[QueryCandidates], progress: bool = True) -> Signals:
+    """(dense, sparse) signals of every query's candidates, read from the store (items must be ingested)."""
+    if any(h.item.corpus == "pairs" for g in groups for h in g.hits):
+        raise InputError("the 'signals' scorer reads search signals from the store: pairs with inline items need another scorer (e.g. --scorer bi-encoder)")
+    it = track(groups, description="reading search signals") if progress else groups
+    return [scorer.signals(g.query, g.hits) for g in it]
+
+
+def fit_on_pairs(signals: Signals, groups: list[QueryCandidates], source: str) -> SignalModel:
+    return fit_signal_model(signals, [g.labels for g in groups], source=source)
+
+
+def cross_validated(signals: Signals, groups: list[QueryCandidates], folds: int = 5, seed: int = 0) -> list[list[float]]:
+    """RS per query from a model fitted on the other folds of queries only."""
+    n = len(groups)
+    folds = max(2, min(folds, n))
+    order = np.random.default_rng(seed).permutation(n)
+    fold_of = np.empty(n, dtype=int)
+    fold_of[order] = np.arange(n) % folds
+    out: list[list[float]] = [[] for _ in range(n)]
+    for f in range(folds):
+        train = [i for i in range(n) if fold_of[i] != f]
+        model = fit_signal_model([signals[i] for i in train], [groups[i].labels for i in train])
+        for i in range(n):
+            if fold_of[i] == f:
+                out[i] = model.predict(features(*signals[i])).tolist()
+    return out
+
+
+def apply(model: SignalModel, signals: Signals) -> list[list[float]]:
+    return [model.predict(features(d, s)).tolist() if d else [] for d, s in signals]

@@ -1,0 +1,182 @@
+"""The ``signals`` scorer: RS from a small logistic model over search signals, no passage re-encoding.
+
+Signals per candidate (``Hit.signals``, filled by the retriever from the stored vectors, or read from the
+store here for candidates that come without them): the dense cosine and the sparse BM25 score. Features
+describe each candidate relative to the query's other candidates (gap to the best cosine, share of the best
+lexical score, rank by each signal), because absolute similarities mean different things for different
+queries. The model (standardised features → logistic regression) is fitted on labelled pairs and saved as
+JSON; the shipped one was fitted on SQuAD v1.1 dev questions with hard negatives from hybrid retrieval.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field, ValidationError
+
+from mmrag.errors import ConfigError, InputError
+from mmrag.types import Hit
+
+DENSE, SPARSE_KEY = "dense", "sparse"
+FEATURES = ("dense", "dense_gap", "dense_gap2", "sparse_share", "sparse_log", "sparse_best_log", "inv_rank_dense", "inv_rank_sparse", "rrf")
+
+
+def _ranks(v: np.ndarray) -> np.ndarray:
+    order = np.argsort(-v, kind="stable")
+    r = np.empty(len(v))
+    r[order] = np.arange(1, len(v) + 1)
+    return r
+
+
+def features(dense: list[float], sparse: list[float]) -> np.ndarray:
+    """(n, len(FEATURES)) features of ONE query's candidates."""
+    d = np.asarray(dense, dtype=np.float64)
+    s = np.maximum(np.asarray(sparse, dtype=np.float64), 0.0)
+    if not len(d):
+        return np.zeros((0, len(FEATURES)))
+    top = np.sort(d)[::-1]
+    second = top[1] if len(top) > 1 else top[0]
+    smax = float(s.max())
+    rd, rs = _ranks(d), _ranks(s)
+    rs[s <= 0] = len(s) + 1  # no lexical match ranks below every match
+    cols = [
+        d,
+        d - top[0],
+        d - second,  # a clear winner stands out from the runner-up
+        s / smax if smax > 0 else np.zeros_like(s),
+        np.log1p(s),
+        np.full_like(d, math.log1p(smax)),
+        1.0 / rd,
+        1.0 / rs,
+        1.0 / (2 + rd) + 1.0 / (2 + rs),
+    ]
+    return np.stack(cols, axis=1)
+
+
+class SignalModel(BaseModel):
+    """RS = sigmoid(w · (x − mean) / scale + b) over ``features``; provenance recorded with the weights."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    bias: float
+    n_pairs: int = 0
+    n_positive: int = 0
+    n_queries: int = 0
+    source: str = Field(default="", description="What the model was fitted on.")
+    fitted_at: str = ""
+    held_out: dict[str, float] = Field(default_factory=dict, description="Metrics on queries kept out of the fit.")
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if x.shape[1] != len(self.weights):
+            raise ConfigError(f"signal model expects {len(self.weights)} features, got {x.shape[1]}: refit it with `mmrag rerank calibrate --scorer signals`")
+        z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights) + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+    def save(self, path: str | Path) -> Path:
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        return p
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SignalModel":
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"signal model '{p}' not found: run `mmrag rerank calibrate --scorer signals` or fix rerank.calibration")
+        try:
+            return cls.model_validate_json(p.read_text(encoding="utf-8"))
+        except (ValueError, ValidationError):
+            raise ConfigError(f"'{p}' is not a signal model JSON: refit it with `mmrag rerank calibrate --scorer signals`") from None
+
+
+def shipped_model_path() -> Path:
+    return Path(str(resources.files("mmrag.rerank") / "data" / "signals.json"))
+
+
+def fit_signal_model(groups: list[tuple[list[float], list[float]]], labels: list[list[int]], *, source: str = "", c: float = 1.0) -> SignalModel:
+    """Fit on per-query (dense, sparse) signal lists and 0/1 labels."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.concatenate([features(d, s) for d, s in groups if len(d)])
+    y = np.asarray([v for g in labels for v in g], dtype=int)
+    if len(x) != len(y):
+        raise InputError(f"signal model: {len(x)} candidates but {len(y)} labels")
+    if len(set(y.tolist())) < 2:
+        raise InputError("calibration pairs need both relevant (label 1) and irrelevant (label 0) examples")
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
+    return SignalModel(
+        features=list(FEATURES), mean=mean.tolist(), scale=scale.tolist(), weights=lr.coef_[0].tolist(),
+        bias=float(lr.intercept_[0]), n_pairs=int(len(y)), n_positive=int(y.sum()), n_queries=len(groups),
+        source=source, fitted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+class SignalScorer:
+    """``RelevancyScorer`` over search signals; ``signal_source(query, hits)`` supplies missing signals."""
+
+    calibrated = True
+    raw_is_probability = False
+
+    def __init__(self, model: SignalModel, signal_source: Any = None):
+        self.model = model
+        self.signal_source = signal_source
+        self.name = "signals"
+        self.notes: list[str] = []
+
+    @property
+    def calibration_label(self) -> str:
+        return f"calibrated (logistic on search signals, {self.model.n_pairs} pairs)"
+
+    def signals(self, query: str, hits: list[Hit]) -> tuple[list[float], list[float]]:
+        missing = [h for h in hits if DENSE not in h.signals or SPARSE_KEY not in h.signals]
+        found: dict[tuple[str, str], dict[str, float]] = {}
+        if missing:
+            if self.signal_source is None:
+                raise ConfigError("the 'signals' scorer got candidates without search signals and has no store to read them from")
+            found = self.signal_source(query, missing)
+        dense, sparse = [], []
+        for h in hits:
+            sig = h.signals if (DENSE in h.signals and SPARSE_KEY in h.signals) else found.get((h.route or h.item.route, h.item.id), {})
+            dense.append(float(sig.get(DENSE, 0.0)))
+            sparse.append(float(sig.get(SPARSE_KEY, 0.0)))
+        return dense, sparse
+
+    def raw_features(self, query: str, hits: list[Hit]) -> np.ndarray:
+        return features(*self.signals(query, hits))
+
+    def score(self, query: str, hits: list[Hit]) -> list[float]:
+        if not hits:
+            return []
+        return [float(p) for p in self.model.predict(self.raw_features(query, hits))]
+
+
+def store_signal_source(cfg: Any, retriever: Any = None):
+    """Signals of given candidates read from the store: one filtered dense and one sparse query per route."""
+    from mmrag.retrieval import CollectionRetriever
+
+    state: dict[str, Any] = {"r": retriever}
+
+    def source(query: str, hits: list[Hit]) -> dict[tuple[str, str], dict[str, float]]:
+        if state["r"] is None:
+            state["r"] = CollectionRetriever(cfg)
+        r = state["r"]
+        out: dict[tuple[str, str], dict[str, float]] = {}
+        by_route: dict[str, list[Hit]] = {}
+        for h in hits:
+            by_route.setdefault(h.route or h.item.route, []).append(h)
+        for route, hs in by_route.items():
+            sig = r.signals_for(query, route, [h.item.id for h in hs])
+            for h in hs:
+                out[(route, h.item.id)] = sig.get(h.item.id, {DENSE: 0.0, SPARSE_KEY: 0.0})
+        return out
+
+    return source

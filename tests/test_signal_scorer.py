@@ -1,0 +1,86 @@
+"""The `signals` scorer: features from search signals, a fitted logistic model, no passage re-encoding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmrag.errors import ConfigError, InputError
+from mmrag.rerank.signals import FEATURES, SignalModel, SignalScorer, features, fit_signal_model, shipped_model_path
+from mmrag.types import Hit, Item
+
+
+def _hit(i: int, dense: float | None = None, sparse: float | None = None) -> Hit:
+    sig = {} if dense is None else {"dense": dense, "sparse": sparse}
+    item = Item(id=f"00000000-0000-0000-0000-00000000000{i}", key=f"k{i}", corpus="c", route="paragraph",
+                modality="text", granularity="paragraph", source="s", text=f"passage {i}")
+    return Hit(item=item, score=0.0, rank=i + 1, route="paragraph", signals=sig)
+
+
+def test_features_are_relative_to_the_query_candidates():
+    x = features([0.8, 0.5, 0.6], [10.0, 0.0, 5.0])
+    f = dict(zip(FEATURES, x.T))
+    assert f["dense_gap"].tolist() == pytest.approx([0.0, -0.3, -0.2])
+    assert f["dense_gap2"].tolist() == pytest.approx([0.2, -0.1, 0.0])
+    assert f["sparse_share"].tolist() == pytest.approx([1.0, 0.0, 0.5])
+    assert f["inv_rank_dense"].tolist() == pytest.approx([1.0, 1 / 3, 1 / 2])
+    assert f["inv_rank_sparse"].tolist() == pytest.approx([1.0, 1 / 4, 1 / 2])  # no lexical match ranks last
+    assert features([], []).shape == (0, len(FEATURES))
+
+
+def _synthetic(n_queries: int, rng) -> tuple[list, list]:
+    groups, labels = [], []
+    for _ in range(n_queries):
+        y = np.zeros(10, dtype=int)
+        y[rng.integers(10)] = 1
+        dense = 0.4 + 0.25 * y + rng.normal(0, 0.08, 10)
+        sparse = np.maximum(0, 6 * y + rng.normal(3, 2.5, 10))
+        groups.append((dense.tolist(), sparse.tolist()))
+        labels.append(y.tolist())
+    return groups, labels
+
+
+def test_fitted_model_is_calibrated_out_of_sample():
+    from mmrag.evaluation.retrieval_eval import ece
+
+    rng = np.random.default_rng(0)
+    train, ytrain = _synthetic(400, rng)
+    test, ytest = _synthetic(400, rng)
+    model = fit_signal_model(train, ytrain, source="synthetic")
+    p = np.concatenate([model.predict(features(d, s)) for d, s in test])
+    e, _ = ece(p.tolist(), [v for g in ytest for v in g])
+    assert e < 0.05
+    assert model.n_pairs == 4000 and model.n_positive == 400 and model.source == "synthetic"
+    with pytest.raises(InputError, match="both relevant"):
+        fit_signal_model(train[:2], [[0] * 10, [0] * 10])
+
+
+def test_scorer_uses_hit_signals_and_asks_the_source_only_for_missing_ones(tmp_path):
+    rng = np.random.default_rng(1)
+    model = fit_signal_model(*_synthetic(200, rng))
+    path = model.save(tmp_path / "m.json")
+    asked = []
+
+    def source(query, hits):
+        asked.append([h.item.key for h in hits])
+        return {(h.route, h.item.id): {"dense": 0.4, "sparse": 0.0} for h in hits}
+
+    sc = SignalScorer(SignalModel.load(path), source)
+    rs = sc.score("q", [_hit(0, 0.75, 9.0), _hit(1, 0.41, 2.0), _hit(2)])
+    assert asked == [["k2"]]
+    assert rs[0] > 0.5 > rs[1] and all(0 <= v <= 1 for v in rs)
+    assert sc.calibrated and sc.score("q", []) == []
+
+
+def test_bad_model_file_is_a_config_error(tmp_path):
+    bad = tmp_path / "m.json"
+    bad.write_text("{}", encoding="utf-8")
+    with pytest.raises(ConfigError, match="signal model"):
+        SignalModel.load(bad)
+
+
+def test_shipped_model_records_its_provenance():
+    m = SignalModel.load(shipped_model_path())
+    assert m.features == list(FEATURES)
+    assert "squad" in m.source.lower() and m.n_pairs > 1000
+    assert m.held_out.get("ece", 1.0) <= 0.05
