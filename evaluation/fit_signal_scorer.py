@@ -3,7 +3,7 @@
 Queries are split by their gold document (a hash of its id), so no held-out question shares a paragraph with a
 training question. Candidates are the hybrid search's top-N (hard negatives); label 1 = judged relevant.
 
-    python evaluation/fit_signal_scorer.py --data /tmp/squad/squad_v1.1_dev --train 2500 \
+    python evaluation/fit_signal_scorer.py --data /tmp/squad/squad_v1.1_dev --train 2500 --unanswerable 0.3 \
         --out mmrag/rerank/data/signals.json --heldout-ids /tmp/heldout.txt --set data_dir=/tmp/ev12
 """
 
@@ -29,11 +29,15 @@ def heldout_doc(doc_id: str, share: float) -> bool:
     return int(hashlib.sha1(doc_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
 
 
-def collect(r, data, qids, n):
+def collect(r, data, qids, n, unanswerable=frozenset()):
+    """Candidates' signals and labels; for ``unanswerable`` queries the gold paragraph is taken out of the list
+    (as if the corpus could not answer), so the model must also judge a list whose best match is irrelevant."""
     groups, labels = [], []
     for q in track(qids, description="retrieving"):
-        hits = r.search(data.queries[q], ROUTE, n=n)
         gold = {d for d, v in data.qrels[q].items() if v > 0}
+        hits = r.search(data.queries[q], ROUTE, n=n + (1 if q in unanswerable else 0))
+        if q in unanswerable:
+            hits = [h for h in hits if h.item.key not in gold][:n]
         groups.append(([h.signals.get(DENSE, 0.0) for h in hits], [h.signals.get(SPARSE_KEY, 0.0) for h in hits]))
         labels.append([int(h.item.key in gold) for h in hits])
     return groups, labels
@@ -58,6 +62,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--heldout-ids", type=Path, help="write the held-out query ids here (for mmrag eval retrieval --query-ids)")
+    ap.add_argument("--unanswerable", type=float, default=0.0,
+                    help="share of questions whose gold paragraph is removed from their candidates (train and held-out)")
     ap.add_argument("--set", action="append", default=[])
     a = ap.parse_args()
     cfg = load_config(None, dict(parse_override(s) for s in a.set))
@@ -74,12 +80,14 @@ def main() -> None:
     ecfg = prepare_corpus(cfg, data)
     ecfg = ecfg.model_copy(update={"retrieval": ecfg.retrieval.model_copy(update={"mode": "hybrid"})})
     r = CollectionRetriever(ecfg)
-    tg, ty = collect(r, data, train, a.n)
-    model = fit_signal_model(tg, ty, source=f"{a.data.name}: {len(train)} questions (documents outside the held-out {a.share:.0%}), "
-                             f"top-{a.n} hybrid candidates, seed {a.seed}")
-    # Held-out: a sample of questions on held-out documents (fewer, to keep the fit quick; eval retrieval reports the rest).
     hq = held_sample[: min(600, len(held_sample))]
-    hg, hy = collect(r, data, hq, a.n)
+    drop = frozenset(q for q in [*train, *hq] if rng.random() < a.unanswerable)
+    tg, ty = collect(r, data, train, a.n, drop)
+    model = fit_signal_model(tg, ty, source=f"{a.data.name}: {len(train)} questions (documents outside the held-out {a.share:.0%}), "
+                             f"top-{a.n} hybrid candidates, seed {a.seed}; gold removed from the candidates of "
+                             f"{sum(q in drop for q in train)} of them (unanswerable)")
+    # Held-out: a sample of questions on held-out documents (fewer, to keep the fit quick; eval retrieval reports the rest).
+    hg, hy = collect(r, data, hq, a.n, drop)
     rs = [model.predict(features(d, s)).tolist() for d, s in hg]
     flat_p = [p for g in rs for p in g]
     flat_y = [v for g in hy for v in g]
@@ -87,6 +95,13 @@ def main() -> None:
 
     e, _ = ece(flat_p, flat_y)
     model.held_out = {"queries": len(hq), "ece": e, "auc": float(roc_auc_score(flat_y, flat_p))}
+    unans = [i for i, q in enumerate(hq) if q in drop]
+    if unans:
+        for tau in (0.2, 0.3, 0.5):
+            kept_any = sum(any(p >= tau for p in rs[i]) for i in unans) / len(unans)
+            print(f"unanswerable held-out questions ({len(unans)}): keeps something at tau={tau}: {kept_any:.1%}")
+        model.held_out["unanswerable_queries"] = len(unans)
+        model.held_out["unanswerable_kept_any_at_0.2"] = sum(any(p >= 0.2 for p in rs[i]) for i in unans) / len(unans)
     for mk in (0, 1):
         for tau in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
             print(f"min_keep={mk} tau={tau}: adaptive F1 {selection(rs, hy, tau, 5, mk):.3f}")
