@@ -145,8 +145,7 @@ def main() -> None:
         if args.generate:
             ans = pipe.ask(q)
             trace, text = ans.trace, ans.text
-            kinds = sorted({getattr(c, "kind", "cited") for c in ans.citations})
-            grounding = "+".join(kinds) if ans.citations else ("no sources" if ans.no_context else "unsupported")
+            grounding = ans.grounding  # cited | attributed | unsupported | no_context
         else:
             r = pipe.retrieve(q)
             trace, text, grounding = r.trace(), "", "-"
@@ -161,7 +160,7 @@ def main() -> None:
           f"{sum(r['gold_kept'] for r in rows)}/{n}")
     if args.generate:
         with_sources = [r for r in rows if r["kept"]]
-        grounded = [r for r in with_sources if r["grounding"] not in ("unsupported", "no sources")]
+        grounded = [r for r in with_sources if r["grounding"] in ("cited", "attributed")]
         print(f"answers with kept sources: {len(with_sources)}; cited or attributed: {len(grounded)}; "
               f"by kind: {json.dumps({k: sum(r['grounding'] == k for r in with_sources) for k in sorted({r['grounding'] for r in with_sources})})}")
 
