@@ -12,11 +12,10 @@ from pathlib import Path
 
 from mmrag.config import IngestConfig
 from mmrag.encoders.base import TextEncoder
-from mmrag.errors import InputError
 from mmrag.ingest.chunking import chunk_text
 from mmrag.ingest.formats import Document, Section, read_document
 from mmrag.ingest.keys import item_id, sha1_file, sha1_text
-from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit
+from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit, unit_failure
 from mmrag.ingest.text import split_paragraphs
 from mmrag.registry import CorpusSpec
 from mmrag.types import Item
@@ -87,12 +86,8 @@ def plan_documents(spec: CorpusSpec, files: list[SourceFile], cfg: IngestConfig,
     for f in files:
         try:
             doc = load_document(f, ocr, cache, timings)
-        except InputError as e:
-            skipped.append(Skipped(str(f.path), str(e)))
-            continue
-        except Exception as e:  # noqa: BLE001 - a reader library choking on one odd file must not stop the folder
-            skipped.append(Skipped(str(f.path), f"could not read '{f.path}' ({type(e).__name__}: {' '.join(str(e).split())[:120]}): "
-                                                "check that it opens in its application, or re-export it"))
+        except Exception as e:  # a reader library choking on one odd file must not stop the folder
+            skipped.append(unit_failure(str(f.path), e))
             continue
         if spec.granularity == "paragraph":
             i = 0

@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mmrag.errors import InputError
 from mmrag.ingest.formats import read_document
 from mmrag.ingest.keys import item_id, sha1_file
-from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit
+from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit, unit_failure
 from mmrag.registry import CorpusSpec
 from mmrag.types import Item
 
@@ -50,11 +49,8 @@ def plan_embedded_images(spec: CorpusSpec, files: list[SourceFile], ocr, timings
         try:
             with timings.timed("extract"):
                 entries = _extract(f, cache_dir / sha)
-        except InputError as e:
-            skipped.append(Skipped(str(f.path), str(e)))
-            continue
-        except Exception as e:  # noqa: BLE001 - one odd file must not stop the folder
-            skipped.append(Skipped(str(f.path), f"could not read '{f.path}' ({type(e).__name__}): check that it opens in its application"))
+        except Exception as e:  # one odd file must not stop the folder
+            skipped.append(unit_failure(str(f.path), e))
             continue
         for i, e in enumerate(entries):
             key = f"{f.rel}#image{i}"

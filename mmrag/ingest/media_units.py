@@ -12,7 +12,6 @@ from PIL import Image
 
 from mmrag.config import IngestConfig
 from mmrag.encoders.base import TextEncoder
-from mmrag.errors import InputError
 from mmrag.ingest.chunking import chunk_text
 from mmrag.ingest.keys import clip_key, item_id, sha1_file
 from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit, unit_failure

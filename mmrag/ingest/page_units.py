@@ -16,7 +16,7 @@ from mmrag.errors import InputError
 from mmrag.ingest.formats import PDF_EXTENSIONS
 from mmrag.ingest.formats.base import clean
 from mmrag.ingest.keys import item_id, sha1_file
-from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit
+from mmrag.ingest.plan import Built, Skipped, SourceFile, Unit, unit_failure
 from mmrag.registry import CorpusSpec
 from mmrag.types import Item
 
@@ -83,11 +83,8 @@ def plan_pages(spec: CorpusSpec, files: list[SourceFile], cfg: IngestConfig, ocr
                 n_pages = len(src.slides)
                 if n_pages == 0:
                     raise InputError(f"'{f.path}' has no slides: add slides or remove the file")
-        except InputError as e:
-            skipped.append(Skipped(str(f.path), str(e)))
-            continue
-        except Exception as e:  # noqa: BLE001 - one odd file must not stop the folder
-            skipped.append(Skipped(str(f.path), f"could not read '{f.path}' ({type(e).__name__}): check that it opens in its application, or re-export it"))
+        except Exception as e:  # one odd file must not stop the folder
+            skipped.append(unit_failure(str(f.path), e))
             continue
         title = f.path.stem.replace("_", " ").replace("-", " ")
         for n in range(1, n_pages + 1):

@@ -52,7 +52,9 @@ def unit_failure(source: str, error: Exception) -> Skipped:
 
     if isinstance(error, MMRAGError):
         return Skipped(source, str(error))
-    return Skipped(source, f"could not be read ({type(error).__name__}: {error}); check the file, or report it as a bug if it looks fine")
+    detail = " ".join(str(error).split())[:120]
+    return Skipped(source, f"could not read '{source}' ({type(error).__name__}{': ' + detail if detail else ''}): "
+                           "check that it opens in its application, or re-export it")
 
 
 @dataclass

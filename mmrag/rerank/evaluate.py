@@ -69,15 +69,21 @@ def tau_sweep(groups: list[QueryCandidates], rs: list[list[float]], k: int, step
     return {"best_tau": best["tau"], "best_f1": best["f1"], "curve": curve}
 
 
+def query_folds(n: int, folds: int, seed: int = 0) -> tuple[int, np.ndarray]:
+    """(number of folds, fold of each query): a seeded shuffle dealt round-robin, 2 ≤ folds ≤ n."""
+    folds = max(2, min(folds, n))
+    order = np.random.default_rng(seed).permutation(n)
+    fold_of = np.empty(n, dtype=int)
+    fold_of[order] = np.arange(n) % folds
+    return folds, fold_of
+
+
 def cross_validated_rs(
     groups: list[QueryCandidates], raw: list[list[float]], *, scorer: str, feature: str, folds: int = 5, seed: int = 0
 ) -> list[list[float]]:
     """RS for each query from a calibration fitted on the other folds of queries only."""
     n = len(groups)
-    folds = max(2, min(folds, n))
-    order = np.random.default_rng(seed).permutation(n)
-    fold_of = np.empty(n, dtype=int)
-    fold_of[order] = np.arange(n) % folds
+    folds, fold_of = query_folds(n, folds, seed)
     out: list[list[float]] = [[] for _ in range(n)]
     for f in range(folds):
         train = [i for i in range(n) if fold_of[i] != f]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 from rich.progress import track
 
 from mmrag.errors import InputError
+from mmrag.rerank.evaluate import query_folds
 from mmrag.rerank.pairs import QueryCandidates
 from mmrag.rerank.signals import SignalModel, SignalScorer, features, fit_signal_model
 
@@ -27,10 +27,7 @@ def fit_on_pairs(signals: Signals, groups: list[QueryCandidates], source: str) -
 def cross_validated(signals: Signals, groups: list[QueryCandidates], folds: int = 5, seed: int = 0) -> list[list[float]]:
     """RS per query from a model fitted on the other folds of queries only."""
     n = len(groups)
-    folds = max(2, min(folds, n))
-    order = np.random.default_rng(seed).permutation(n)
-    fold_of = np.empty(n, dtype=int)
-    fold_of[order] = np.arange(n) % folds
+    folds, fold_of = query_folds(n, folds, seed)
     out: list[list[float]] = [[] for _ in range(n)]
     for f in range(folds):
         train = [i for i in range(n) if fold_of[i] != f]

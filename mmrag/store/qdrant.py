@@ -21,7 +21,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from mmrag.config import MMRAGConfig
-from mmrag.errors import ConfigError, CorpusError
+from mmrag.errors import ConfigError
 from mmrag.store.embedded_lock import HELD, store_in_use
 from mmrag.types import Item
 
