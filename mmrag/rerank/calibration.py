@@ -43,7 +43,17 @@ def _features(raw: np.ndarray, feature: Feature) -> np.ndarray:
     return x.reshape(-1, 1)
 
 
-class Calibration(BaseModel):
+class SavedModel(BaseModel):
+    """A fitted model stored as indented JSON (no pickle)."""
+
+    def save(self, path: str | Path) -> Path:
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        return p
+
+
+class Calibration(SavedModel):
     """RS = sigmoid(a·f(raw) + a_gap·(f(raw) − max f(raw) over the query's candidates) + b)."""
 
     scorer: str
@@ -69,11 +79,6 @@ class Calibration(BaseModel):
         z = f @ w + self.b
         return [1.0 / (1.0 + math.exp(-float(v))) for v in np.clip(z, -50, 50)]
 
-    def save(self, path: str | Path) -> Path:
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        return p
 
     @classmethod
     def load(cls, path: str | Path) -> Calibration:

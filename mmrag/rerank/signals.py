@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from mmrag.errors import ConfigError, InputError
+from mmrag.rerank.calibration import SavedModel
 from mmrag.types import Hit
 
 DENSE, SPARSE_KEY = "dense", "sparse"
@@ -58,7 +59,7 @@ def features(dense: list[float], sparse: list[float]) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
-class SignalModel(BaseModel):
+class SignalModel(SavedModel):
     """RS = sigmoid(w · (x − mean) / scale + b) over ``features``; provenance recorded with the weights."""
 
     features: list[str]
@@ -79,11 +80,6 @@ class SignalModel(BaseModel):
         z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights) + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
-    def save(self, path: str | Path) -> Path:
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        return p
 
     @classmethod
     def load(cls, path: str | Path) -> "SignalModel":
