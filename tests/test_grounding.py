@@ -11,7 +11,7 @@ from openai_stub import Reply, chat_completion, stream_chunks
 from PIL import Image
 from rich.console import Console
 
-from mmrag.cli.render import print_answer
+from mmrag.render import print_answer
 from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig
 from mmrag.generate import Attributor, load_generator, neutralise
 from mmrag.types import Answer, Hit, Item, ScoredHit

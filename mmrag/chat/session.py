@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from mmrag.chat.rewrite import QueryRewriter, Rewrite
-from mmrag.cli.render import print_answer, routes_table, sources_table, trace_json
+from mmrag.render import print_answer, routes_table, sources_table, trace_json
 from mmrag.errors import InputError, MMRAGError
 from mmrag.types import Answer
 

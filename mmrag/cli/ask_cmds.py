@@ -31,7 +31,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         sets: Optional[list[str]] = SetOption,
     ) -> None:
         """Answer one question from the corpora: route, retrieve, rerank, generate."""
-        from mmrag.cli.render import print_answer
+        from mmrag.render import print_answer
         from mmrag.pipeline import Pipeline
 
         pipe = Pipeline(cli_config(config, sets))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from mmrag.config import ImageTextEncoderConfig, TextEncoderConfig
+from mmrag.config import ImageTextEncoderConfig, MMRAGConfig, TextEncoderConfig
 from mmrag.encoders.base import ImageTextEncoder, TextEncoder
+from mmrag.registry import CorpusSpec
 
 
 @lru_cache(maxsize=4)
@@ -33,3 +34,12 @@ def load_image_text_encoder(cfg: ImageTextEncoderConfig | None, model: str | Non
     if cfg is None:
         cfg = ImageTextEncoderConfig(model=model)  # type: ignore[arg-type]
     return _image_text(model or cfg.model, cfg.device, cfg.batch_size)
+
+
+def corpus_encoders(cfg: MMRAGConfig, spec: CorpusSpec) -> tuple[TextEncoder, ImageTextEncoder | None]:
+    """The corpus's encoders: its registry overrides, else the pipeline's. Image-text only for media corpora."""
+    text = load_text_encoder(cfg.encoders.text, spec.encoders.text)
+    image = None
+    if spec.modality in ("image", "video"):
+        image = load_image_text_encoder(cfg.encoders.image_text, spec.encoders.image_text)
+    return text, image

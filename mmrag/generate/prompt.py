@@ -149,21 +149,6 @@ def _header(n: int, item: Item) -> str:
     return head + ":"
 
 
-def _frame_times(item: Item, n: int) -> list[float]:
-    """Up to ``n`` frame timestamps: the stored ones spread over the span, else uniform over it."""
-    if item.frame_times:
-        times = list(item.frame_times)
-        if len(times) > n:
-            step = len(times) / n
-            times = [times[int(i * step)] for i in range(n)]
-        return times
-    from mmrag.media.video import uniform_times
-
-    start = item.start or 0.0
-    end = item.end if item.end is not None else float(item.metadata.get("duration", start + 1.0))
-    return list(uniform_times(start, end, n))
-
-
 def _is_remote(path: str) -> bool:
     return bool(re.match(r"^[a-z]+://", path)) and not path.startswith("file://")
 
@@ -199,9 +184,9 @@ class RequestBuilder:
             # The server reads the file itself (vLLM needs --allowed-local-media-path covering it).
             url = Path(item.media_path).resolve().as_uri()
             return [{"type": "video_url", "video_url": {"url": url}}]
-        from mmrag.media.video import sample_frames
+        from mmrag.media.video import item_frame_times, sample_frames
 
-        times = _frame_times(item, max(1, self.cfg.frames_per_item))
+        times = item_frame_times(item, max(1, self.cfg.frames_per_item))
         parts: list[dict[str, Any]] = []
         for t, frame in sample_frames(item.media_path, times):
             parts.append({"type": "text", "text": f"frame at {t:.1f} s:"})

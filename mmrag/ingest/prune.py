@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from qdrant_client import models
 
 from mmrag.store.qdrant import VectorStore
 
@@ -33,23 +32,14 @@ def prune(store: VectorStore, collection: str, roots: list[Path], keep_ids: set[
     """Delete stale items (heads and chunks); returns how many items went."""
     roots = [r.resolve() for r in roots]
     stale: list[str] = []
-    head = models.Filter(must=[models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))])
-    offset = None
-    while True:
-        points, offset = store.client.scroll(collection, scroll_filter=head, limit=1024, offset=offset,
-                                             with_payload=["item_id", "source"], with_vectors=False)
-        for p in points:
-            iid, src = p.payload.get("item_id"), p.payload.get("source")
-            if not iid or not src or iid in keep_ids:
-                continue
-            f = source_file(str(src))
-            if not _under(f, roots) or f in keep_files:
-                continue
-            if not f.exists() or (f in read_files and (only is None or f in only)):
-                stale.append(iid)
-        if offset is None:
-            break
-    for i in range(0, len(stale), 512):
-        flt = models.Filter(must=[models.FieldCondition(key="item_id", match=models.MatchAny(any=stale[i : i + 512]))])
-        store.client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
+    for payload in store.head_payloads(collection, ["item_id", "source"]):
+        iid, src = payload.get("item_id"), payload.get("source")
+        if not iid or not src or iid in keep_ids:
+            continue
+        f = source_file(str(src))
+        if not _under(f, roots) or f in keep_files:
+            continue
+        if not f.exists() or (f in read_files and (only is None or f in only)):
+            stale.append(iid)
+    store.delete_items(collection, stale)
     return len(stale)

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from qdrant_client import models
 
 from mmrag.config import MMRAGConfig
-from mmrag.encoders import load_image_text_encoder, load_text_encoder
+from mmrag.encoders import corpus_encoders
 from mmrag.encoders.base import ImageTextEncoder, TextEncoder, l2_normalise
 from mmrag.ingest.media_units import Timings, plan_images, plan_videos
 from mmrag.ingest.plan import Built, Skipped, Unit, discover, unit_failure
@@ -42,15 +41,6 @@ class IngestReport:
     @property
     def failed(self) -> bool:
         return bool(self.skipped)
-
-
-def corpus_encoders(cfg: MMRAGConfig, spec: CorpusSpec) -> tuple[TextEncoder, ImageTextEncoder | None]:
-    """The corpus's encoders: its registry overrides, else the pipeline's. Image-text only for media corpora."""
-    text = load_text_encoder(cfg.encoders.text, spec.encoders.text)
-    image = None
-    if spec.modality in ("image", "video"):
-        image = load_image_text_encoder(cfg.encoders.image_text, spec.encoders.image_text)
-    return text, image
 
 
 def collection_layout(text: TextEncoder, image: ImageTextEncoder | None) -> tuple[dict[str, int], dict[str, str]]:
@@ -318,12 +308,4 @@ class Ingestor:
 
     def _drop_old_versions(self, coll: str, keys: list[str], ids: list[str]) -> int:
         """Remove points of earlier versions of these keys (same key, other content), written before this run."""
-        flt = models.Filter(
-            must=[models.FieldCondition(key="item_key", match=models.MatchAny(any=keys))],
-            must_not=[models.FieldCondition(key="item_id", match=models.MatchAny(any=ids))],
-        )
-        client = self.store.client
-        old_heads = client.count(coll, count_filter=models.Filter(must=[*flt.must, models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))], must_not=flt.must_not), exact=True).count
-        if old_heads or client.count(coll, count_filter=flt, exact=True).count:
-            client.delete(coll, points_selector=models.FilterSelector(filter=flt), wait=True)
-        return old_heads
+        return self.store.delete_other_versions(coll, keys, ids)

@@ -15,6 +15,7 @@ from PIL import Image
 from pydantic import BaseModel
 
 from mmrag.errors import InputError
+from mmrag.types import Item
 from mmrag.optional import LazyModule
 
 av = LazyModule("av", extra="media", purpose="reading videos")
@@ -278,3 +279,22 @@ def _progress(enabled: bool, name: str, total: float) -> tuple[Any, Any] | None:
     task = bar.add_task(f"scene cuts {name}", total=total or None)
     bar.start()
     return bar, task
+
+
+def item_frame_times(item: Item, n: int) -> list[float]:
+    """Up to ``n`` frame timestamps of a clip or video item: its stored ones spread over the span, else uniform
+    over [start, end] (end from the item, its metadata's duration, or the file itself)."""
+    if item.frame_times:
+        times = list(item.frame_times)
+        if len(times) > n:  # keep n spread over the span
+            step = len(times) / n
+            times = [times[int(i * step)] for i in range(n)]
+        return times
+    start = item.start or 0.0
+    if item.end is not None:
+        end = item.end
+    elif "duration" in item.metadata:
+        end = float(item.metadata["duration"])
+    else:
+        end = float(probe(item.media_path).duration)
+    return list(uniform_times(start, max(start, end), n))

@@ -78,9 +78,9 @@ class ImageTextScorer(CalibratableScorer):
             return self.encoder.encode_images([load_image(item.media_path)])[0]
         if item.media_path and item.modality == "video":
             from mmrag.media.video import sample_frames
-            from mmrag.rerank.views import _frame_times
+            from mmrag.media.video import item_frame_times
 
-            frames = [img for _, img in sample_frames(item.media_path, _frame_times(item, self.frames))]
+            frames = [img for _, img in sample_frames(item.media_path, item_frame_times(item, self.frames))]
             if frames:
                 v = self.encoder.encode_images(frames).mean(axis=0)
                 return v / max(float(np.linalg.norm(v)), 1e-12)

@@ -63,7 +63,6 @@ Lookup = Callable[[str, list[str]], dict[str, Item]]
 
 def store_lookup(cfg) -> Lookup:
     """Look items up by key in the collections of the corpus registry (the ingested store)."""
-    from qdrant_client import models
 
     from mmrag.registry import CorpusRegistry
     from mmrag.store import open_store
@@ -76,17 +75,7 @@ def store_lookup(cfg) -> Lookup:
         coll = spec.collection_name
         if not store.exists(coll):
             raise CorpusError(f"collection '{coll}' (route '{route}') is not ingested: run `mmrag ingest --all` first")
-        flt = models.Filter(must=[models.FieldCondition(key="key", match=models.MatchAny(any=list(keys)))])
-        out: dict[str, Item] = {}
-        offset = None
-        while True:
-            recs, offset = store.client.scroll(coll, scroll_filter=flt, limit=256, offset=offset, with_payload=True, with_vectors=False)
-            for r in recs:
-                payload = {k: v for k, v in (r.payload or {}).items() if k not in ("item_id", "chunk_index", "chunk_text")}
-                item = Item.model_validate(payload)
-                out[item.key] = item
-            if offset is None:
-                return out
+        return store.items_by_key(coll, keys)
 
     return lookup
 

@@ -37,20 +37,6 @@ def text_messages(query: str, hit: Hit, max_chars: int = 1500) -> list[dict[str,
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
-def _frame_times(item: Item, n: int) -> list[float]:
-    if item.frame_times:
-        times = list(item.frame_times)
-        if len(times) > n:  # keep n spread over the span
-            step = len(times) / n
-            times = [times[int(i * step)] for i in range(n)]
-        return times
-    from mmrag.media.video import probe, uniform_times
-
-    start = item.start or 0.0
-    end = item.end if item.end is not None else float(probe(item.media_path).duration)
-    return uniform_times(start, max(start, end), n)
-
-
 def media_parts(item: Item, *, frames: int = 4, max_pixels: int = 448 * 448) -> list[dict[str, Any]]:
     """Image parts for a vision judge: the image, or a few video frames each labelled with its time."""
     if not item.media_path or item.modality not in ("image", "video"):
@@ -59,9 +45,9 @@ def media_parts(item: Item, *, frames: int = 4, max_pixels: int = 448 * 448) -> 
 
     if item.modality == "image":
         return [{"type": "image_url", "image_url": {"url": image_to_data_url(load_image(item.media_path), max_pixels=max_pixels)}}]
-    from mmrag.media.video import sample_frames
+    from mmrag.media.video import item_frame_times, sample_frames
 
-    times = _frame_times(item, frames)
+    times = item_frame_times(item, frames)
     parts: list[dict[str, Any]] = []
     for t, img in sample_frames(item.media_path, times):
         parts.append({"type": "text", "text": f"Frame at {format_timestamp(t)}:"})

@@ -7,9 +7,9 @@ from PIL import Image
 from qdrant_client import models
 
 from mmrag.config import MMRAGConfig
+from mmrag.encoders import corpus_encoders
 from mmrag.encoders.base import ImageTextEncoder, TextEncoder
 from mmrag.errors import CorpusError
-from mmrag.ingest.runner import corpus_encoders
 from mmrag.registry import CorpusRegistry, CorpusSpec
 from mmrag.retrieval.sparse import SPARSE, SparseEncoder
 from mmrag.store.qdrant import IMAGE, TEXT, ChunkHit, VectorStore, open_store

@@ -12,7 +12,8 @@ from mmrag.encoders.base import TextEncoder
 from mmrag.protocols import Router
 from mmrag.routing.dataset import LabelledQuery
 from mmrag.routing.decision import decide
-from mmrag.routing.train import TrainOptions, embed_queries, train_model
+from mmrag.routing.features import embed_queries
+from mmrag.routing.train import TrainOptions, train_model
 
 
 class RouteScores(BaseModel):

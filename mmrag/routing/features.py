@@ -13,6 +13,8 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
+from mmrag.encoders.base import TextEncoder
+
 
 @dataclass
 class TfidfBlock:
@@ -69,3 +71,8 @@ class TfidfBlock:
 
     def spec(self) -> dict:
         return {"analyzer": self.analyzer, "ngram_range": [self.ngram_min, self.ngram_max], "lowercase": self.lowercase, "vocabulary": self.vocabulary}
+
+
+def embed_queries(encoder: TextEncoder, texts: list[str], max_chars: int = 2048, progress: bool = False) -> np.ndarray:
+    # Long queries are cut before encoding; the encoder truncates to its own token limit anyway.
+    return encoder.encode([t[:max_chars] for t in texts], progress=progress)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from mmrag.encoders.base import TextEncoder
 from mmrag.errors import InputError
 from mmrag.routing.dataset import LabelledQuery
-from mmrag.routing.features import TfidfBlock
+from mmrag.routing.features import TfidfBlock, embed_queries
 from mmrag.routing.model import RouterModel
 
 
@@ -26,11 +26,6 @@ class TrainOptions(BaseModel):
     char_lowercase: bool = Field(default=False, description="False keeps case in character n-grams.")
     balanced: bool = Field(default=True, description="Weigh classes inversely to their frequency.")
     max_chars: int = 2048
-
-
-def embed_queries(encoder: TextEncoder, texts: list[str], max_chars: int = 2048, progress: bool = False) -> np.ndarray:
-    # Long queries are cut before encoding; the encoder truncates to its own token limit anyway.
-    return encoder.encode([t[:max_chars] for t in texts], progress=progress)
 
 
 def train_model(

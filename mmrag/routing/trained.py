@@ -12,7 +12,7 @@ from mmrag.errors import ConfigError, InputError
 from mmrag.registry import CorpusRegistry
 from mmrag.routing.decision import check_tau, decide, route_modalities
 from mmrag.routing.model import RouterModel
-from mmrag.routing.train import embed_queries
+from mmrag.routing.features import embed_queries
 from mmrag.routing.zero_shot import DescriptionRouteScorer
 from mmrag.types import NO_RETRIEVAL, RouteDecision
 

@@ -15,6 +15,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,12 @@ def close_embedded(path: str | Path) -> None:
         client.close()
 
 
+def _item(payload: dict[str, Any] | None) -> Item:
+    """The Item of a head point's payload (without the point-level fields)."""
+    data = {k: v for k, v in (payload or {}).items() if k not in ("item_id", "chunk_index", "chunk_text")}
+    return Item.model_validate(data)
+
+
 class VectorStore:
     """Collections, batched upserts, existence checks and grouped search."""
 
@@ -185,19 +192,51 @@ class VectorStore:
         for i in range(0, len(points), self.batch_size):
             self.client.upsert(collection, [p.to_qdrant() for p in points[i : i + self.batch_size]], wait=True)
 
+    def delete_items(self, collection: str, item_ids: list[str]) -> None:
+        """Delete these items: their heads and their chunk points."""
+        for i in range(0, len(item_ids), 512):
+            flt = models.Filter(must=[models.FieldCondition(key="item_id", match=models.MatchAny(any=item_ids[i : i + 512]))])
+            self.client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
+
+    def delete_other_versions(self, collection: str, keys: list[str], keep_ids: list[str]) -> int:
+        """Delete points of items with these keys but other ids (earlier versions); returns how many items went."""
+        flt = models.Filter(
+            must=[models.FieldCondition(key="item_key", match=models.MatchAny(any=keys))],
+            must_not=[models.FieldCondition(key="item_id", match=models.MatchAny(any=keep_ids))],
+        )
+        heads = models.Filter(must=[*flt.must, models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))],
+                              must_not=flt.must_not)
+        old_heads = self.client.count(collection, count_filter=heads, exact=True).count
+        if old_heads or self.client.count(collection, count_filter=flt, exact=True).count:
+            self.client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
+        return old_heads
+
     # -- reading ---------------------------------------------------------------------------------
     def get_items(self, collection: str, ids: list[str]) -> dict[str, Item]:
         if not ids:
             return {}
         recs = self.client.retrieve(collection, ids, with_payload=True, with_vectors=False)
-        out = {}
-        for r in recs:
-            payload = dict(r.payload or {})
-            payload.pop("item_id", None)
-            payload.pop("chunk_index", None)
-            payload.pop("chunk_text", None)
-            out[str(r.id)] = Item.model_validate(payload)
-        return out
+        return {str(r.id): _item(r.payload) for r in recs}
+
+    def items_by_key(self, collection: str, keys: list[str]) -> dict[str, Item]:
+        """Stored items by their human-readable key."""
+        flt = models.Filter(must=[models.FieldCondition(key="key", match=models.MatchAny(any=list(keys)))])
+        return {item.key: item for item in (_item(p) for p in self.scroll_payloads(collection, flt, fields=True))}
+
+    def head_payloads(self, collection: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        """The given payload fields of every item's head point."""
+        head = models.Filter(must=[models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))])
+        return self.scroll_payloads(collection, head, fields=fields)
+
+    def scroll_payloads(self, collection: str, flt: models.Filter, fields: list[str] | bool = True) -> Iterator[dict[str, Any]]:
+        offset = None
+        while True:
+            recs, offset = self.client.scroll(collection, scroll_filter=flt, limit=512, offset=offset,
+                                              with_payload=fields, with_vectors=False)
+            for r in recs:
+                yield dict(r.payload or {})
+            if offset is None:
+                return
 
     def search_groups(
         self,
