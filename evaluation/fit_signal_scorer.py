@@ -20,7 +20,7 @@ from rich.progress import track
 from mmrag.config import load_config, parse_override
 from mmrag.evaluation.beir import load_retrieval_set
 from mmrag.evaluation.retrieval_eval import ROUTE, ece, prepare_corpus
-from mmrag.rerank.evaluate import prf
+from mmrag.rerank.selection_eval import prf
 from mmrag.rerank.signals import DENSE, SPARSE_KEY, features, fit_signal_model
 from mmrag.retrieval import CollectionRetriever
 

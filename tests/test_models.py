@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from mmrag.errors import ModelError
-from mmrag.models import resolve_model_ref
+from mmrag.model_refs import resolve_model_ref
 
 
 def test_package_ref_resolves_without_import(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ from mmrag.cli.main import app
 from mmrag.config import MMRAGConfig
 from mmrag.errors import ConfigError, InputError
 from mmrag.rerank import Calibration, build_scorer, fit_calibration
-from mmrag.rerank.evaluate import prf, topk_metrics
+from mmrag.rerank.selection_eval import prf, topk_metrics
 from mmrag.rerank.pairs import build_candidates, load_pairs
 
 TOPICS = {

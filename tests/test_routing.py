@@ -13,7 +13,6 @@ from mmrag.config import MMRAGConfig, RoutingConfig, ServerConfig, load_config
 from mmrag.errors import ConfigError, InputError, MMRAGError
 from mmrag.registry import CorpusRegistry, CorpusSpec
 from mmrag.routing import (
-    SHIPPED_SET,
     FixedRouter,
     LLMRouter,
     RouterModel,
@@ -33,9 +32,9 @@ def registry(repo_root):
 
 
 @pytest.fixture(scope="module")
-def small_set(registry):
+def small_set(registry, repo_root):
     """12 queries per route from the shipped set: enough to train a real (small) router quickly."""
-    rows = load_labelled(SHIPPED_SET, registry.all_routes)
+    rows = load_labelled(repo_root / "data/routing/routing_set.jsonl", registry.all_routes)
     out, seen = [], {}
     for r in rows:
         if len(r.routes) == 1 and seen.get(r.primary, 0) < 12:
@@ -88,8 +87,8 @@ def test_load_labelled_aliases_multi_and_errors(tmp_path, registry):
         load_labelled(tmp_path / "missing.jsonl", registry.all_routes)
 
 
-def test_shipped_set_is_large_varied_and_has_multi_route_queries(registry):
-    rows = load_labelled(SHIPPED_SET, registry.all_routes)
+def test_shipped_set_is_large_varied_and_has_multi_route_queries(registry, repo_root):
+    rows = load_labelled(repo_root / "data/routing/routing_set.jsonl", registry.all_routes)
     single = {r: sum(1 for x in rows if x.routes == [r]) for r in registry.all_routes}
     assert min(single.values()) >= 120, single
     multi = [x for x in rows if len(x.routes) > 1]

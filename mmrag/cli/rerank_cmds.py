@@ -49,7 +49,7 @@ def calibrate(
 ) -> None:
     """Fit a logistic (Platt) calibration of a local scorer's raw score on labelled pairs."""
     from mmrag.rerank.calibration import fit_calibration
-    from mmrag.rerank.evaluate import compute_raw
+    from mmrag.rerank.selection_eval import compute_raw
     from mmrag.rerank.factory import build_scorer, split_spec
 
     cfg = cli_config(config, sets)
@@ -108,7 +108,7 @@ def eval_rerank(
     sets: Optional[list[str]] = SetOption,
 ) -> None:
     """Precision / recall / F1 of adaptive selection vs fixed top-k (1, 3, 5), a τ sweep and a PR curve."""
-    from mmrag.rerank.evaluate import compute_raw, cross_validated_rs, plot_pr_curve, report
+    from mmrag.rerank.selection_eval import compute_raw, cross_validated_rs, plot_pr_curve, report
     from mmrag.rerank.factory import build_scorer, load_calibration, split_spec
 
     cfg = cli_config(config, sets)

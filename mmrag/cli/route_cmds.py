@@ -122,7 +122,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         from mmrag.errors import InputError
         from mmrag.routing import load_trained_router, route_modalities
         from mmrag.routing.dataset import load_labelled
-        from mmrag.routing.evaluate import confusion_png, cross_validate, evaluate_router
+        from mmrag.routing.router_eval import confusion_png, cross_validate, evaluate_router
 
         cfg = cli_config(config, sets)
         registry = _registry(cfg)

@@ -7,7 +7,7 @@ from PIL import Image
 
 from mmrag.encoders.base import l2_normalise
 from mmrag.errors import ModelError
-from mmrag.models import resolve_model_ref
+from mmrag.model_refs import resolve_model_ref
 
 
 def _as_tensor(out):

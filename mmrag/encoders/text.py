@@ -9,7 +9,7 @@ import numpy as np
 
 from mmrag.encoders.base import l2_normalise
 from mmrag.errors import ModelError
-from mmrag.models import resolve_model_ref
+from mmrag.model_refs import resolve_model_ref
 
 
 _THREADS_LOCK = threading.Lock()

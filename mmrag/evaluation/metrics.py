@@ -144,7 +144,7 @@ def retrieval_metrics(gold: dict[str, list[str]], ranked: dict[str, list[str]], 
 # -- routing -----------------------------------------------------------------------------------------
 def routing_metrics(gold: list[list[str]], chosen: list[list[str]], labels: list[str] | None = None) -> dict[str, Any]:
     """Accuracy (route set equals gold set), top-1 accuracy, macro-F1, confusion (routing.evaluate.score)."""
-    from mmrag.routing.evaluate import score
+    from mmrag.routing.router_eval import score
 
     pairs = [(g, c or ["none"]) for g, c in zip(gold, chosen) if g]
     if not pairs:
@@ -160,7 +160,7 @@ def routing_metrics(gold: list[list[str]], chosen: list[list[str]], labels: list
 # -- selection ---------------------------------------------------------------------------------------
 def selection_metrics(gold: list[list[str]], kept: list[list[str]]) -> dict[str, float]:
     """Mean precision / recall / F1 of the kept keys against the gold keys (rerank.evaluate.prf), mean kept."""
-    from mmrag.rerank.evaluate import prf
+    from mmrag.rerank.selection_eval import prf
 
     rows = []
     for g, k in zip(gold, kept):

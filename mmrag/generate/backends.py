@@ -84,7 +84,7 @@ class VLLMOfflineBackend:
                 from vllm import LLM, SamplingParams
             except ImportError:
                 raise ModelError("generator.backend 'vllm-offline' needs vLLM: run `pip install 'mmrag[vllm]'` on a GPU machine") from None
-            from mmrag.models import resolve_model_ref
+            from mmrag.model_refs import resolve_model_ref
 
             self._sampling = SamplingParams
             self.llm = LLM(model=resolve_model_ref(self.cfg.model), limit_mm_per_prompt={"image": self.cfg.max_images})

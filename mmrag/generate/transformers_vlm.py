@@ -16,7 +16,7 @@ from PIL import Image
 
 from mmrag.config import GeneratorConfig
 from mmrag.errors import InputError, ModelError
-from mmrag.models import resolve_model_ref
+from mmrag.model_refs import resolve_model_ref
 from mmrag.serving.hf_generate import LoadsOnWarmUp, generate_text, generation_kwargs, stream_text
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from mmrag.errors import InputError, ModelError
 from mmrag.media.subtitles import Segment
-from mmrag.models import PACKAGE_PREFIX, resolve_model_ref
+from mmrag.model_refs import PACKAGE_PREFIX, resolve_model_ref
 from mmrag.optional import LazyModule, require
 
 av = LazyModule("av", extra="media", purpose="reading audio tracks")

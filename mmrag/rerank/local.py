@@ -8,7 +8,7 @@ import numpy as np
 from rich.progress import track
 
 from mmrag.errors import ModelError
-from mmrag.models import resolve_model_ref
+from mmrag.model_refs import resolve_model_ref
 from mmrag.rerank.base import CalibratableScorer
 from mmrag.rerank.calibration import Calibration
 from mmrag.rerank.logprobs import rs_from_logprobs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.progress import track
 
 from mmrag.errors import InputError
-from mmrag.rerank.evaluate import query_folds
+from mmrag.rerank.selection_eval import query_folds
 from mmrag.rerank.pairs import QueryCandidates
 from mmrag.rerank.signals import SignalModel, SignalScorer, features, fit_signal_model
 

@@ -15,9 +15,8 @@ from mmrag.routing.model import RouterModel
 from mmrag.routing.trained import TrainedRouter
 
 DATA_DIR = Path(__file__).with_name("data")
-#: The shipped default router, trained deterministically on SHIPPED_SET (see data/README.md).
+#: The shipped default router, trained deterministically on the repository's data/routing/routing_set.jsonl.
 DEFAULT_ARTEFACT = DATA_DIR / "default_router"
-SHIPPED_SET = DATA_DIR / "routing_set.jsonl"
 
 
 def artefact_path(config: MMRAGConfig) -> Path:
@@ -53,6 +52,6 @@ def load_router(config: MMRAGConfig, registry: CorpusRegistry, text_encoder: Tex
 
 
 __all__ = [
-    "DEFAULT_ARTEFACT", "SHIPPED_SET", "FixedRouter", "LLMRouter", "RouterModel", "TrainedRouter",
+    "DEFAULT_ARTEFACT", "FixedRouter", "LLMRouter", "RouterModel", "TrainedRouter",
     "decide", "load_router", "load_trained_router", "route_modalities",
 ]

@@ -15,6 +15,8 @@ from mmrag.routing.features import TfidfBlock
 FORMAT = "mmrag-router/1"
 META_FILE = "router.json"
 WEIGHTS_FILE = "weights.npz"
+#: The n-gram vocabularies, one compact JSON list per block (kept out of router.json, which stays readable).
+VOCAB_FILE = "vocabulary.json"
 
 
 @dataclass
@@ -64,11 +66,13 @@ class RouterModel:
             "embed_dim": self.embed_dim,
             "embed_weight": self.embed_weight,
             "block_weights": self.block_weights,
-            "blocks": [b.spec() for b in self.blocks],
+            "blocks": [{k: v for k, v in b.spec().items() if k != "vocabulary"} for b in self.blocks],
             "max_chars": self.max_chars,
             "meta": self.meta,
         }
         (out / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        vocab = ",\n".join(json.dumps(b.vocabulary, ensure_ascii=False, separators=(",", ":")) for b in self.blocks)
+        (out / VOCAB_FILE).write_text(f"[\n{vocab}\n]\n", encoding="utf-8")
         arrays = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
         arrays.update({f"idf_{i}": b.idf.astype(np.float32) for i, b in enumerate(self.blocks)})
         np.savez_compressed(out / WEIGHTS_FILE, **arrays)
@@ -90,8 +94,14 @@ class RouterModel:
             raise ConfigError(f"router artefact '{p}' cannot be read ({type(e).__name__}); retrain it with `mmrag router train`") from None
         if meta.get("format") != FORMAT:
             raise ConfigError(f"router artefact '{p}' has format {meta.get('format')!r}, expected {FORMAT!r}; retrain it with `mmrag router train`")
+        try:
+            # Artefacts written before vocabulary.json existed hold each block's vocabulary in router.json.
+            vocabs = (json.loads((p / VOCAB_FILE).read_text(encoding="utf-8")) if (p / VOCAB_FILE).is_file()
+                      else [b["vocabulary"] for b in meta["blocks"]])
+        except (ValueError, KeyError, OSError) as e:
+            raise ConfigError(f"router artefact '{p}' has no readable vocabulary ({type(e).__name__}); retrain it with `mmrag router train`") from None
         blocks = [
-            TfidfBlock(b["analyzer"], b["ngram_range"][0], b["ngram_range"][1], list(b["vocabulary"]), arrays[f"idf_{i}"], bool(b.get("lowercase", True)))
+            TfidfBlock(b["analyzer"], b["ngram_range"][0], b["ngram_range"][1], list(vocabs[i]), arrays[f"idf_{i}"], bool(b.get("lowercase", True)))
             for i, b in enumerate(meta["blocks"])
         ]
         return cls(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mmrag.errors import ModelError
-from mmrag.models import resolve_model_ref
+from mmrag.model_refs import resolve_model_ref
 from mmrag.serving.hf_generate import LoadsOnWarmUp, generate_text, generation_kwargs, stream_text
 
 _CACHE: dict[tuple[str, str], LocalChatModel] = {}

@@ -1,6 +1,6 @@
 """Builds the project's own labelled routing set (routing_set.jsonl) deterministically.
 
-Run: ``python -m mmrag.routing.data.build_routing_set`` (rewrites routing_set.jsonl beside this file).
+Run: ``python tools/build_routing_set.py`` (rewrites data/routing/routing_set.jsonl of the repository).
 Hand-written queries come first; templates x entity lists add variety where the result stays natural.
 No randomness: the order of lists decides everything, so the file is reproducible byte for byte.
 """
@@ -11,7 +11,7 @@ import json
 from itertools import cycle, islice
 from pathlib import Path
 
-OUT = Path(__file__).with_name("routing_set.jsonl")
+OUT = Path(__file__).resolve().parents[1] / "data" / "routing" / "routing_set.jsonl"
 
 
 def _fill(templates: list[str], values: list, n: int | None = None) -> list[str]:
