@@ -1,8 +1,10 @@
-"""The import rules of the layers (pyproject.toml, [tool.importlinter]) hold."""
+"""The import rules of the layers (pyproject.toml, [tool.importlinter]) hold, and ruff finds nothing."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 from importlinter.cli import lint_imports
 
@@ -14,3 +16,9 @@ def test_layers_import_downwards_only(repo_root):
         assert lint_imports() == 0, "an import breaks the layer rules: run `lint-imports` for the chain"
     finally:
         os.chdir(cwd)
+
+
+def test_ruff_finds_nothing(repo_root):
+    res = subprocess.run([sys.executable, "-m", "ruff", "check", "mmrag", "tests", "evaluation", "tools", "scripts"],
+                         cwd=repo_root, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-2000:]
