@@ -175,7 +175,7 @@ class Pipeline:
             raise InputError("the question is empty: type a question")
         self.check_options(routes=routes, k=k, tau=tau, n_candidates=n_candidates, store=False)
         picture = _as_image(image)
-        self.check_options(store=True)
+        self._check_store()
         return picture
 
     def check_options(self, *, routes: list[str] | None = None, k: int | None = None, tau: float | None = None,
@@ -189,10 +189,15 @@ class Pipeline:
             self._given_routes("", routes)
         else:
             _ = self.registry
-        if store and self._retriever is None and not self.config.store.url:
+        if store:
+            self._check_store()
+
+    def _check_store(self) -> None:
+        """A locked embedded store fails here, not after the models load (a server store is checked on use)."""
+        if self._retriever is None and not self.config.store.url:
             from mmrag.store.embedded_lock import check_store_free
 
-            check_store_free(self.config.store_path)  # a locked store fails here, not after the models load
+            check_store_free(self.config.store_path)
 
     # -- stages before generation -----------------------------------------------------------------
     def retrieve(self, query: str, image: Image.Image | str | Path | None = None, *, routes: list[str] | None = None,
