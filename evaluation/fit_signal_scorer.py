@@ -35,7 +35,7 @@ def collect(r, data, qids, n, unanswerable=frozenset()):
     groups, labels = [], []
     for q in track(qids, description="retrieving"):
         gold = {d for d, v in data.qrels[q].items() if v > 0}
-        hits = r.search(data.queries[q], ROUTE, n=n + (1 if q in unanswerable else 0))
+        hits = r.search(data.queries[q], ROUTE, n=n + (1 if q in unanswerable else 0)).hits
         if q in unanswerable:
             hits = [h for h in hits if h.item.key not in gold][:n]
         groups.append(([h.signals.get(DENSE, 0.0) for h in hits], [h.signals.get(SPARSE_KEY, 0.0) for h in hits]))

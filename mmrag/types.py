@@ -136,7 +136,7 @@ class Answer(BaseModel):
     model: str = ""
     request: dict[str, Any] = Field(default_factory=dict, description="The exact request, images elided.")
     notes: list[str] = Field(default_factory=list)
-    trace: dict[str, Any] = Field(default_factory=dict)
+    trace: "Trace" = Field(default_factory=lambda: Trace(), description="What every stage did (routes, candidates, RS, timings).")
 
 
 def format_timestamp(seconds: float) -> str:
@@ -153,3 +153,91 @@ class Selection(BaseModel):
     dropped: list[ScoredHit] = Field(default_factory=list)
     tau: float = 0.5
     k: int = 5
+
+
+class Scores(BaseModel):
+    """What a relevancy scorer returns for one query: RS per candidate (in input order) and how to read it.
+
+    ``scorer`` is the scorer that actually scored this call (a fallback may have stood in) and ``calibrated``
+    whether its values are probabilities; ``notes`` say anything the trace should show (e.g. a fallback).
+    """
+
+    values: list[float] = Field(default_factory=list)
+    calibrated: bool = True
+    scorer: str = ""
+    notes: list[str] = Field(default_factory=list)
+
+
+class SearchResult(BaseModel):
+    """What a retriever returns for one route: the hits, best first, and where its time went."""
+
+    hits: list[Hit] = Field(default_factory=list)
+    embed_s: float = Field(default=0.0, description="Seconds spent embedding the query (0 when it was already embedded).")
+    search_s: float = Field(default=0.0, description="Seconds spent in the store.")
+    notes: list[str] = Field(default_factory=list)
+
+
+class CandidateTrace(BaseModel):
+    """One searched candidate: where it ranked, its search score and RS, and the selector's verdict."""
+
+    key: str
+    id: str
+    corpus: str
+    rank: int
+    score: float
+    rs: float | None = None
+    kept: bool = False
+    reason: str | None = None
+
+
+class KeptTrace(BaseModel):
+    """A kept (or dropped) item as a reader needs it: what it is, where it is, its RS."""
+
+    key: str
+    id: str
+    route: str
+    rs: float
+    score: float
+    source: str
+    title: str | None = None
+    caption: str | None = None
+    media_path: str | None = None
+    start: float | None = None
+    end: float | None = None
+    span: str | None = None
+    locator: str | None = None
+    reason: str | None = None
+
+
+class ScorerTrace(BaseModel):
+    name: str
+    calibrated: bool
+
+
+class SelectionTrace(BaseModel):
+    tau: float
+    k: int
+
+
+class Trace(BaseModel):
+    """What every stage did for one question (``Answer.trace``)."""
+
+    query: str = ""
+    decision: RouteDecision | None = Field(default=None, description="The routes and every route's probability.")
+    candidates: dict[str, list[CandidateTrace]] = Field(default_factory=dict)
+    kept: list[KeptTrace] = Field(default_factory=list)
+    dropped: list[KeptTrace] = Field(default_factory=list)
+    selection: SelectionTrace | None = None
+    scorer: ScorerTrace | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    generator: dict[str, Any] = Field(default_factory=dict, description="What the generator recorded (backend, sources sent, images).")
+    question: str | None = Field(default=None, description="The question as the user asked it, when a chat rewrote it.")
+    rewrite: dict[str, Any] | None = Field(default=None, description="The chat's follow-up rewrite, when there was one.")
+
+    @property
+    def routes(self) -> list[str]:
+        return list(self.decision.routes) if self.decision else []
+
+
+Answer.model_rebuild()

@@ -38,7 +38,7 @@ def test_ask_json_for_scripts(setup):
     assert data["text"] == "From the sources: see [1]."
     assert data["citations"][0]["key"] == data["trace"]["kept"][0]["key"]
     t = data["trace"]
-    assert t["routes"]["routes"] == ["paragraph", "image"] and set(t["candidates"]) == {"paragraph", "image"}
+    assert t["decision"]["routes"] == ["paragraph", "image"] and set(t["candidates"]) == {"paragraph", "image"}
     assert len(t["kept"]) == 2 and list(t["timings"]) == ["route", "embed", "search", "rerank", "generate"]
 
 
@@ -47,7 +47,7 @@ def test_ask_with_image(setup):
     res = runner.invoke(app, ["ask", "What does this drawing show?", "--image", str(DEMO / "images" / "waggle-dance.png"),
                               "--routes", "image", "--json", "-c", cfg])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["trace"]["routes"]["routes"] == ["image"]
+    assert json.loads(res.output)["trace"]["decision"]["routes"] == ["image"]
     assert any(p.get("type") == "image_url" for m in server.chat_requests()[-1]["messages"]
                if isinstance(m["content"], list) for p in m["content"])
 

@@ -42,16 +42,16 @@ def test_question_sources_followup_quit(chat, server):
     session, out = chat
     assert session.handle(FIRST)
     first = session.last
-    assert "From the sources: see [1]." in out.getvalue() and first.trace["kept"][0]["key"] == "bee-01"
+    assert "From the sources: see [1]." in out.getvalue() and first.trace.kept[0].key == "bee-01"
     assert session.handle("/sources")
-    assert "Sources" in out.getvalue() and f"{first.trace['kept'][0]['rs']:.2f}" in out.getvalue()
+    assert "Sources" in out.getvalue() and f"{first.trace.kept[0].rs:.2f}" in out.getvalue()
     n = len(server.chat_requests())
     assert session.handle(FOLLOW)
     rewrite, answer = server.chat_requests()[n:n + 2]
     # The follow-up was rewritten with the history, then routed and answered as a standalone query.
     assert FIRST in rewrite["messages"][-1]["content"] and FOLLOW in rewrite["messages"][-1]["content"]
     assert answer["stream"] is True and STANDALONE in sources_in(answer)
-    assert session.history[-1].standalone == STANDALONE and session.last.trace["query"] == STANDALONE
+    assert session.history[-1].standalone == STANDALONE and session.last.trace.query == STANDALONE
     assert f"→ {STANDALONE}" in out.getvalue()
     assert session.handle("/quit") is False
 
@@ -62,7 +62,7 @@ def test_settings_commands_apply_to_next_question(chat, server):
         assert session.handle(line)
     session.handle(FIRST)
     t = session.last.trace
-    assert t["routes"]["routes"] == ["paragraph", "image"] and len(t["kept"]) == 1 and t["selection"]["tau"] == 0
+    assert t.decision.routes == ["paragraph", "image"] and len(t.kept) == 1 and t.selection.tau == 0
     session.handle("/route")
     assert "Routing (given)" in out.getvalue()
     session.handle("/trace")

@@ -34,25 +34,25 @@ def test_multi_turn_rewrites_are_checked(server) -> None:
     session = ChatSession(shared_pipeline(server.base_url), Console(file=out, width=200, color_system=None), stream=False)
     session.handle("/routes paragraph")  # the test data holds paragraphs and images only
     session.ask(Q1)
-    assert "rewrite" not in session.last.trace  # nothing to rewrite on the first turn
+    assert session.last.trace.rewrite is None  # nothing to rewrite on the first turn
 
     # An answer posing as a rewrite: the previous question and this one are searched instead.
     a2 = session.ask(Q2)
     fallback = f"{Q1} {Q2}"
-    assert session.history[-1].standalone == fallback and a2.trace["query"] == fallback
-    r = a2.trace["rewrite"]
+    assert session.history[-1].standalone == fallback and a2.trace.query == fallback
+    r = a2.trace.rewrite
     assert (r["proposed"], r["accepted"], r["reason"]) == ("The answer is: 10 times.", False, "the rewrite is not a question")
-    assert fallback in sources_in(server.chat_requests()[-1]) and a2.trace["question"] == Q2
+    assert fallback in sources_in(server.chat_requests()[-1]) and a2.trace.question == Q2
     assert "rewrite 'The answer is: 10 times.' not used: the rewrite is not a question" in out.getvalue()
 
     # A good rewrite is used as is.
     a3 = session.ask(Q3)
-    assert a3.trace["rewrite"]["accepted"] and a3.trace["query"] == GOOD3 and session.history[-1].rewrite.standalone == GOOD3
+    assert a3.trace.rewrite["accepted"] and a3.trace.query == GOOD3 and session.history[-1].rewrite.standalone == GOOD3
 
     # A question about something else: rejected, joined with the previous (rewritten) question.
     a4 = session.ask(Q4)
-    assert a4.trace["rewrite"]["reason"] == "the rewrite shares no content word with the question"
-    assert a4.trace["query"] == f"{GOOD3} {Q4}"
+    assert a4.trace.rewrite["reason"] == "the rewrite shares no content word with the question"
+    assert a4.trace.query == f"{GOOD3} {Q4}"
     # The model saw the previous turns when asked to rewrite.
     rewrite_req = [b for b in server.chat_requests() if Q4 in b["messages"][-1]["content"]][0]
     assert GOOD3 in rewrite_req["messages"][-1]["content"] and Q1 in rewrite_req["messages"][-1]["content"]
@@ -66,7 +66,7 @@ def test_without_rewriting_follow_ups_go_as_typed(server) -> None:
     session.handle(Q1)
     n = len(server.chat_requests())
     session.handle(Q2)
-    assert len(server.chat_requests()) == n + 1 and session.last.trace["query"] == Q2 and "rewrite" not in session.last.trace
+    assert len(server.chat_requests()) == n + 1 and session.last.trace.query == Q2 and session.last.trace.rewrite is None
 
 
 @pytest.mark.parametrize(("text", "ok"), [

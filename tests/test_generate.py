@@ -110,7 +110,7 @@ def test_images_are_downscaled_data_urls_after_the_user_image(stub_server, tmp_p
     # The trace keeps the structure but not the pixels.
     elided = json.dumps(ans.request)
     assert "chars elided" in elided and len(elided) < 3000
-    assert ans.trace["n_images"] == 2
+    assert ans.trace.generator["n_images"] == 2
 
 
 def test_image_cap_drops_lowest_rs_visuals_first(stub_server, tmp_path) -> None:
@@ -120,11 +120,11 @@ def test_image_cap_drops_lowest_rs_visuals_first(stub_server, tmp_path) -> None:
     ans = _gen(stub_server, max_images=2).generate("q?", kept)
     content = stub_server.chat_requests()[0]["messages"][-1]["content"]
     assert len(_image_parts(content)) == 2
-    assert ans.trace["dropped_visuals"] == ["img2.png"]
+    assert ans.trace.generator["dropped_visuals"] == ["img2.png"]
     assert any("img2.png (RS 0.30)" in n and "max_images=2" in n for n in ans.notes)
     # The dropped item is still a numbered source, as its text view.
     assert "<source 4>\n[4] img2.png (image img2.png): Caption: caption 2\n</source 4>" in [p.get("text") for p in content]
-    assert ans.trace["sources"] == ["img1.png", "t#0", "img0.png", "img2.png"]
+    assert ans.trace.generator["sources"] == ["img1.png", "t#0", "img0.png", "img2.png"]
 
 
 def test_clip_frames_with_timestamps_and_transcript(stub_server, tmp_path) -> None:

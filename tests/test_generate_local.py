@@ -65,7 +65,7 @@ def test_tiny_vlm_text_and_two_images_end_to_end(tmp_path) -> None:
     model = _tiny_llava(tmp_path / "tiny-llava")
     gen = load_generator(GeneratorConfig(backend="transformers", model=model, max_tokens=6))
     ans = gen.generate("What animal is shown?", _kept(tmp_path))
-    assert ans.trace["n_images"] == 2 and ans.trace["sources"] == ["img0.png", "img1.png", "t#0"]
+    assert ans.trace.generator["n_images"] == 2 and ans.trace.generator["sources"] == ["img0.png", "img1.png", "t#0"]
     assert ans.usage["completion_tokens"] == 6
     # Each image expands to 4 patch tokens in the prompt: the pixels did reach the model.
     assert ans.usage["prompt_tokens"] > 8

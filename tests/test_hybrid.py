@@ -65,7 +65,7 @@ def _retriever(tmp_path, corpus, text_encoder, mode, **corpus_kw):
 def test_every_mode_finds_the_exact_term_and_carries_signals(tmp_path, corpus, text_encoder, mode):
     r, store = _retriever(tmp_path, corpus, text_encoder, mode)
     assert SPARSE in store.sparse_vectors("p")
-    hits = r.search("Zorblax 7", "paragraph", n=4)
+    hits = r.search("Zorblax 7", "paragraph", n=4).hits
     assert hits[0].item.key == "kettle"
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     top = hits[0].signals
@@ -79,7 +79,7 @@ def test_every_mode_finds_the_exact_term_and_carries_signals(tmp_path, corpus, t
 def test_corpus_mode_overrides_the_pipeline(tmp_path, corpus, text_encoder):
     r, _ = _retriever(tmp_path, corpus, text_encoder, "hybrid", retrieval_mode="sparse")
     assert r.mode_for(r.registry.get("p")) == "sparse"
-    assert [h.item.key for h in r.search("sourdough yeast", "paragraph", n=4)] == ["bread"]
+    assert [h.item.key for h in r.search("sourdough yeast", "paragraph", n=4).hits] == ["bread"]
 
 
 def test_collection_without_sparse_vectors_searches_dense_with_a_note(tmp_path, corpus, text_encoder):
@@ -91,9 +91,10 @@ def test_collection_without_sparse_vectors_searches_dense_with_a_note(tmp_path, 
     Ingestor(cfg, store, text_encoder=text_encoder).ingest(registry.get("p"), [corpus])
     assert store.sparse_vectors("p") == set()
     r = CollectionRetriever(cfg, registry, store)
-    hits = r.search("how long does tea steep", "paragraph", n=2)
+    result = r.search("how long does tea steep", "paragraph", n=2)
+    hits, notes = result.hits, result.notes
     assert hits[0].item.key == "tea"
-    assert len(r.notes) == 1 and "re-ingest" in r.notes[0] and "\n" not in r.notes[0]
+    assert len(notes) == 1 and "re-ingest" in notes[0] and "\n" not in notes[0]
 
 
 def test_signals_of_given_candidates_come_from_the_store(tmp_path, corpus, text_encoder):
@@ -101,11 +102,11 @@ def test_signals_of_given_candidates_come_from_the_store(tmp_path, corpus, text_
     from mmrag.rerank.signals import SignalModel, SignalScorer, shipped_model_path, store_signal_source
 
     r, _ = _retriever(tmp_path, corpus, text_encoder, "hybrid")
-    hits = r.search("does green tea steep below boiling", "paragraph", n=4)
+    hits = r.search("does green tea steep below boiling", "paragraph", n=4).hits
     bare = [h.model_copy(update={"signals": {}}) for h in hits]
     sc = SignalScorer(SignalModel.load(shipped_model_path()), store_signal_source(r.cfg, r))
     dense, sparse = sc.signals("does green tea steep below boiling", bare)
     assert dense == pytest.approx([h.signals["dense"] for h in hits], abs=1e-5)
     assert sparse == pytest.approx([h.signals["sparse"] for h in hits], abs=1e-5)
-    rs = sc.score("does green tea steep below boiling", hits)
+    rs = sc.score("does green tea steep below boiling", hits).values
     assert hits[0].item.key == "tea" and rs[0] == max(rs)

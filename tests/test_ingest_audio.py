@@ -44,7 +44,7 @@ def test_recording_is_transcribed_searched_and_cited_by_time(tmp_path, text_enco
     assert report.ingested >= 1
     assert [Path(s.path).name for s in report.skipped] == ["broken.wav"]
     assert "broken.wav" in report.skipped[0].reason and "\n" not in report.skipped[0].reason
-    hit = CollectionRetriever(cfg, CorpusRegistry([audio]), store).search("when does the library open", "audio", n=1)[0]
+    hit = CollectionRetriever(cfg, CorpusRegistry([audio]), store).search("when does the library open", "audio", n=1).hits[0]
     it = hit.item
     assert it.modality == "audio" and it.granularity == "clip" and it.start == 0.0 and 3 < it.end < 10
     assert "library opens" in it.transcript.lower() and "six in the evening" in it.transcript.lower()

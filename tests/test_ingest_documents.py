@@ -124,13 +124,13 @@ def test_passages_and_chunks_keep_page_and_slide(tmp_path, text_encoder):
         r = Ingestor(cfg, store, text_encoder=text_encoder).ingest(c, [folder])
         assert not r.skipped
     retr = CollectionRetriever(cfg, CorpusRegistry([para, doc]), store)
-    hit = retr.search("how often did lighthouse keepers trim the wicks", "paragraph", n=1)[0]
+    hit = retr.search("how often did lighthouse keepers trim the wicks", "paragraph", n=1).hits[0]
     assert hit.item.key == "guide.pdf#0" and hit.item.metadata["page"] == 1 and hit.item.metadata["format"] == "pdf"
-    hit = retr.search("how fast does a sourdough starter double", "paragraph", n=1)[0]
+    hit = retr.search("how fast does a sourdough starter double", "paragraph", n=1).hits[0]
     assert hit.item.metadata["page"] == 2
-    hit = retr.search("where is the new office", "paragraph", n=1)[0]
+    hit = retr.search("where is the new office", "paragraph", n=1).hits[0]
     assert hit.item.metadata["slide"] == 1 and "Lisbon" in hit.item.text
-    hit = retr.search("how fast does a sourdough starter double", "document", n=1)[0]
+    hit = retr.search("how fast does a sourdough starter double", "document", n=1).hits[0]
     assert hit.item.key == "guide.pdf" and hit.matched_chunk.startswith("(page 2) ")
     assert "(page 1)" in hit.item.text and hit.item.metadata["pages"] == 2
 

@@ -48,7 +48,7 @@ def test_images_text_only(tmp_path, images, text_encoder):
     assert set(reasons) == {"empty.png", "broken.gif"}
     assert "0 bytes" in reasons["empty.png"]
     assert store.describe("img")[0] == {"text": text_encoder.dim}  # no image-text encoder: text vector only
-    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("fixing a flat bike wheel", "image", n=3)
+    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("fixing a flat bike wheel", "image", n=3).hits
     top = hits[0].item
     assert top.key == "tyre.webp" and top.caption.startswith("A punctured") and top.media_path.endswith("tyre.webp")
 
@@ -66,7 +66,7 @@ def test_image_ocr_text_is_searchable(tmp_path, text_encoder):
     corpus = spec("sig", "image", "image", "image")
     report = Ingestor(cfg, store, text_encoder=text_encoder).ingest(corpus, [root])
     assert report.ingested == 1 and report.stages["ocr"] > 0
-    hit = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("voltage warning", "image", n=1)[0]
+    hit = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("voltage warning", "image", n=1).hits[0]
     assert "VOLTAGE" in hit.item.ocr_text.upper()
 
 
@@ -79,14 +79,14 @@ def test_images_with_image_text_encoder_use_named_vectors_and_fusion(tmp_path, i
     assert dims == {"text": text_encoder.dim, "image": 16}
     assert encs["image"] == str(clip_model)
     retriever = CollectionRetriever(cfg, CorpusRegistry([corpus]), store)
-    hits = retriever.search("lava from a volcano", "image", n=3)
+    hits = retriever.search("lava from a volcano", "image", n=3).hits
     assert len(hits) == 3 and len({h.item.key for h in hits}) == 3
     # RRF scores: 1/(rank+k), k = 2, summed over the three prefetches (text, sparse, image): best-first, in (0, 1.5].
     assert all(0 < h.score <= 1.5 for h in hits) and hits[0].score >= hits[-1].score
     # A query image: the identical image must be found first by the "image" prefetch.
     from mmrag.media.images import load_image
 
-    by_image = retriever.search("", "image", n=3, image=load_image(images / "bee.png"))
+    by_image = retriever.search("", "image", n=3, image=load_image(images / "bee.png")).hits
     assert by_image[0].item.key == "bee.png"
     # The stored image vector is the CLIP embedding of the image itself.
     from mmrag.encoders import load_image_text_encoder
@@ -127,7 +127,7 @@ def test_video_clips_spans_and_subtitles(tmp_path, videos, clip_model):
     assert [s.path.rsplit("/", 1)[-1] for s in report.skipped] == ["truncated.mp4"]
     assert report.ingested == 5  # lesson: 3 clips; silent.mp4: 2 clips with no text view but an image vector
     retriever = CollectionRetriever(cfg, CorpusRegistry([clips]), store)
-    hits = retriever.search("baking bread in the oven", "clip", n=10)
+    hits = retriever.search("baking bread in the oven", "clip", n=10).hits
     by_key = {h.item.key: h.item for h in hits}
     assert set(by_key) >= {"lesson.mp4@0-2", "lesson.mp4@2-4", "lesson.mp4@4-6"}
     assert by_key["lesson.mp4@4-6"].transcript == "Finally we bake the bread in a hot oven."
@@ -160,7 +160,7 @@ def test_whole_video_item_pools_clips_and_transcript(tmp_path, videos, text_enco
     # Text-only (no image-text encoder): silent.mp4 has nothing to embed and is reported.
     assert report.ingested == 1
     assert any("silent.mp4" in s.path and "no text" in s.reason for s in report.skipped)
-    hit = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("how to make bread", "video", n=5)[0]
+    hit = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("how to make bread", "video", n=5).hits[0]
     assert hit.item.key == "lesson.mp4" and (hit.item.start, hit.item.end) == (0.0, 6.0)
     assert hit.item.transcript.startswith("First we knead") and hit.item.transcript.endswith("hot oven.")
     assert hit.item.metadata["clips"] == [[0, 2], [2, 4], [4, 6]]
@@ -170,9 +170,9 @@ def test_empty_collection_tells_which_ingest_to_run(tmp_path, text_encoder):
     cfg = make_config(tmp_path)
     retriever = CollectionRetriever(cfg, CorpusRegistry([spec("vids", "video", "video", "video")]), open_store(cfg))
     with pytest.raises(CorpusError, match="mmrag ingest --corpus vids"):
-        retriever.search("anything", "video")
+        retriever.search("anything", "video").hits
     with pytest.raises(CorpusError, match="unknown route 'nope'; known routes: none, video"):
-        retriever.search("anything", "nope")
+        retriever.search("anything", "nope").hits
 
 
 class ColourReader:
@@ -198,7 +198,7 @@ def test_clip_and_video_corpora_share_ocr_through_the_cache(tmp_path, videos, te
     calls = reader.calls
     whole = ing.ingest(spec("v", "video", "video", "video"), [videos])
     assert reader.calls == calls and "decode" not in whole.stages  # OCR from the cache, no decoding needed
-    hits = CollectionRetriever(cfg, CorpusRegistry([spec("c", "clip", "video", "clip")]), store).search("green", "clip", n=5)
+    hits = CollectionRetriever(cfg, CorpusRegistry([spec("c", "clip", "video", "clip")]), store).search("green", "clip", n=5).hits
     ocr = {h.item.key: h.item.ocr_text for h in hits}
     assert ocr["lesson.mp4@0-2"] == "RED GREEN"  # seconds 0 and 1 of the clip, in frame order
 
@@ -230,7 +230,7 @@ def test_asr_transcript_is_aligned_to_clips_and_cached(tmp_path, text_encoder):
     ing = Ingestor(cfg, store, text_encoder=text_encoder, transcriber_factory=lambda: asr)
     ing.ingest(spec("c", "clip", "video", "clip"), [root])
     assert asr.calls == 1  # only bake.mp4: subbed.mp4 has subtitles
-    hits = CollectionRetriever(cfg, CorpusRegistry([spec("c", "clip", "video", "clip")]), store).search("baking", "clip", n=4)
+    hits = CollectionRetriever(cfg, CorpusRegistry([spec("c", "clip", "video", "clip")]), store).search("baking", "clip", n=4).hits
     got = {h.item.key: h.item.transcript for h in hits}
     # A segment spanning the 2 s boundary belongs to both clips.
     assert got["bake.mp4@0-2"] == "Mix the flour and water. Cover the bowl."
@@ -251,7 +251,7 @@ def test_scene_mode_clips_follow_the_cuts(tmp_path, clip_model):
     corpus = spec("s", "clip", "video", "clip")
     report = Ingestor(cfg, store).ingest(corpus, [root])
     assert report.ingested == 2
-    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("a shot", "clip", n=5)
+    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("a shot", "clip", n=5).hits
     assert sorted(h.item.key for h in hits) == ["two-shots.mp4@0-3", "two-shots.mp4@3-6"]
 
 
@@ -264,7 +264,7 @@ def test_whole_video_image_vector_is_the_mean_of_its_clip_vectors(tmp_path, vide
     store = open_store(cfg)
     corpus = spec("v", "video", "video", "video")
     Ingestor(cfg, store).ingest(corpus, [videos])
-    hit = next(h for h in CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("bread", "video", n=5) if h.item.key == "lesson.mp4")
+    hit = next(h for h in CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("bread", "video", n=5).hits if h.item.key == "lesson.mp4")
     enc = load_image_text_encoder(cfg.encoders.image_text)
     times = hit.item.frame_times
     assert len(times) == 6  # 3 clips x 2 frames

@@ -35,13 +35,13 @@ def test_pages_are_rendered_ocrd_searchable_and_cited(tmp_path, deck, text_encod
     report = Ingestor(cfg, store, text_encoder=text_encoder).ingest(pages, [deck])
     assert not report.skipped and report.ingested == 5  # 3 PDF pages + 2 slides
     retr = CollectionRetriever(cfg, CorpusRegistry([pages]), store)
-    hit = retr.search("how fast do glaciers move", "page", n=1)[0]
+    hit = retr.search("how fast do glaciers move", "page", n=1).hits[0]
     it = hit.item
     assert (it.key, it.modality, it.granularity) == ("guide.pdf#page3", "image", "page")
     assert it.metadata["page"] == 3 and it.metadata["ocr"] and "forty metres" in it.text.lower()
     with Image.open(it.media_path) as im:
         assert im.width > 1000 and im.height > im.width  # an A4 page rendered at 144 dpi
-    slide = retr.search("Lisbon office", "page", n=1)[0].item
+    slide = retr.search("Lisbon office", "page", n=1).hits[0].item
     assert slide.key == "results.pptx#page1" and slide.metadata["slide"] == 1 and slide.locator == "slide 1"
     assert "Speaker notes" in slide.text and Path(slide.media_path).is_file()
     # Re-ingesting changes nothing.
@@ -80,7 +80,7 @@ def test_pictures_inside_documents_go_to_the_image_corpus_with_their_text(tmp_pa
     images = spec("pics", "image", "image", "image")
     report = Ingestor(cfg, store, text_encoder=text_encoder).ingest(images, [folder])
     assert report.ingested == 2 and not report.skipped
-    hit = CollectionRetriever(cfg, CorpusRegistry([images]), store).search("sourdough starter", "image", n=1)[0]
+    hit = CollectionRetriever(cfg, CorpusRegistry([images]), store).search("sourdough starter", "image", n=1).hits[0]
     it = hit.item
     assert it.key == "guide.pdf#image1" and it.metadata["page"] == 2 and "Sourdough starter" in it.caption
     with Image.open(it.media_path) as im:
@@ -113,7 +113,7 @@ def test_pictures_in_docx_and_pptx_are_captioned_by_nearby_text(tmp_path, text_e
     images = spec("pics", "image", "image", "image")
     assert Ingestor(cfg, store, text_encoder=text_encoder).ingest(images, [folder]).ingested == 2
     retr = CollectionRetriever(cfg, CorpusRegistry([images]), store)
-    farm = retr.search("meadow behind the barn", "image", n=1)[0].item
+    farm = retr.search("meadow behind the barn", "image", n=1).hits[0].item
     assert farm.key == "farm.docx#image0" and farm.caption == "Green fields — The meadow behind the barn stays green all year."
-    solar = retr.search("solar panels", "image", n=1)[0].item
+    solar = retr.search("solar panels", "image", n=1).hits[0].item
     assert solar.key == "energy.pptx#image0" and solar.metadata["slide"] == 2 and solar.locator == "slide 2"

@@ -71,10 +71,10 @@ def test_reingest_is_idempotent(tmp_path, text_corpus, text_encoder):
     assert (second.ingested, second.unchanged) == (0, 6)
     assert enc.texts == calls  # nothing re-encoded
     assert store.count("p") == points
-    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("how do I repair a flat bike tyre", "paragraph", n=3)
+    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("how do I repair a flat bike tyre", "paragraph", n=3).hits
     assert hits[0].item.key == "tyre" and hits[0].rank == 1 and hits[0].route == "paragraph"
     assert hits[0].item.metadata == {"lang": "en", "passage_index": 0}
-    keys = {h.item.key for h in CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("bees", "paragraph", n=6)}
+    keys = {h.item.key for h in CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("bees", "paragraph", n=6).hits}
     assert {"notes.md#0", "notes.md#1"} <= keys
 
 
@@ -133,7 +133,7 @@ def test_documents_come_back_once_with_their_best_chunk(tmp_path, text_encoder):
     report = Ingestor(cfg, store, text_encoder=text_encoder).ingest(corpus, [root])
     assert report.ingested == 2 and report.points > 4  # the long document has chunk points
     assert store.count("d", heads_only=True) == 2
-    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("lava flowing from a volcano", "document", n=10)
+    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("lava flowing from a volcano", "document", n=10).hits
     assert [h.item.key for h in hits].count("long.md") == 1
     top = hits[0]
     assert top.item.key == "long.md" and top.item.title == "Council minutes"
@@ -152,7 +152,7 @@ def test_changed_content_replaces_the_old_version(tmp_path, text_encoder):
     (root / "a.txt").write_text(TOPICS["bread"], encoding="utf-8")
     report = Ingestor(cfg, store, text_encoder=text_encoder).ingest(corpus, [root])
     assert (report.ingested, report.unchanged, report.replaced) == (1, 0, 1)
-    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("honey", "document", n=5)
+    hits = CollectionRetriever(cfg, CorpusRegistry([corpus]), store).search("honey", "document", n=5).hits
     assert len(hits) == 1 and "Sourdough" in hits[0].item.text
 
 

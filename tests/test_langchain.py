@@ -42,7 +42,7 @@ def test_pipeline_as_runnable(pipe):
     a = chain.invoke(BEES)
     assert isinstance(a, Answer) and a.citations[0].key == "bee-01"
     b = chain.invoke({"question": BEES, "routes": ["paragraph"], "k": 0})
-    assert b.no_context and b.trace["kept"] == []
+    assert b.no_context and b.trace.kept == []
     # It composes like any Runnable, sync and async.
     texts = (chain | RunnableLambda(lambda ans: ans.text)).batch([BEES, BEES])
     assert texts == [a.text, a.text]

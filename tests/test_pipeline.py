@@ -11,7 +11,7 @@ from test_pipeline_support import DEMO, config_dict, image_parts, sources_in, st
 from mmrag.config import load_config
 from mmrag.errors import ConfigError, CorpusError, InputError, ServerError
 from mmrag.pipeline import Pipeline
-from mmrag.types import Answer, RouteDecision
+from mmrag.types import Answer, RouteDecision, Scores
 
 BEES = "How many eggs a day can a honeybee queen lay at the height of the season?"
 STAGES = ["route", "embed", "search", "rerank", "generate"]
@@ -32,51 +32,51 @@ def pipe(server):
 def test_ask_routes_retrieves_reranks_and_cites(pipe, server):
     answer = pipe.ask(BEES)
     t = answer.trace
-    assert t["routes"]["router"] == "trained" and "paragraph" in t["routes"]["routes"]
-    assert set(t["routes"]["probabilities"]) == {"none", "paragraph", "document", "image", "clip", "video"}
-    assert list(t["timings"]) == STAGES and all(v >= 0 for v in t["timings"].values())
-    assert t["timings"]["embed"] > 0  # the query was embedded, and measured apart from the search
-    rows = t["candidates"]["paragraph"]
-    assert len(rows) == 20 and all(r["rs"] is not None and 0 <= r["rs"] <= 1 for r in rows)
-    kept = [r["key"] for r in t["kept"]]
+    assert t.decision.router == "trained" and "paragraph" in t.decision.routes
+    assert set(t.decision.probabilities) == {"none", "paragraph", "document", "image", "clip", "video"}
+    assert list(t.timings) == STAGES and all(v >= 0 for v in t.timings.values())
+    assert t.timings["embed"] > 0  # the query was embedded, and measured apart from the search
+    rows = t.candidates["paragraph"]
+    assert len(rows) == 20 and all(r.rs is not None and 0 <= r.rs <= 1 for r in rows)
+    kept = [r.key for r in t.kept]
     assert kept and kept[0] == "bee-01"  # the gold passage for this question
-    assert all(d["reason"] for d in t["dropped"]) and len(kept) + len(t["dropped"]) == 20
+    assert all(d.reason for d in t.dropped) and len(kept) + len(t.dropped) == 20
     # The generator saw the kept passage as source [1]; the answer's [1] resolves to it.
     assert "2,000 eggs" in sources_in(server.chat_requests()[-1])
     assert [c.key for c in answer.citations] == ["bee-01"] and not answer.no_context
-    assert t["generator"]["sources"] == kept
+    assert t.generator["sources"] == kept
 
 
 def test_overrides_per_call(pipe, server):
     a = pipe.ask(BEES, routes=["paragraph", "image"], k=2, tau=0.0, n_candidates=3)
     t = a.trace
-    assert t["routes"]["router"] == "given" and t["routes"]["routes"] == ["paragraph", "image"]
-    assert len(t["candidates"]["paragraph"]) == 3 and len(t["candidates"]["image"]) == 3
-    assert len(t["kept"]) == 2 and t["selection"] == {"tau": 0.0, "k": 2}
-    assert any(d["reason"].startswith("beyond k=2") for d in t["dropped"])
+    assert t.decision.router == "given" and t.decision.routes == ["paragraph", "image"]
+    assert len(t.candidates["paragraph"]) == 3 and len(t.candidates["image"]) == 3
+    assert len(t.kept) == 2 and t.selection.model_dump() == {"tau": 0.0, "k": 2}
+    assert any(d.reason.startswith("beyond k=2") for d in t.dropped)
     # k=0: nothing kept, the model answers from its own knowledge.
     a = pipe.ask(BEES, routes=["paragraph"], k=0)
-    assert a.no_context and a.trace["kept"] == [] and "[1]" not in sources_in(server.chat_requests()[-1])
+    assert a.no_context and a.trace.kept == [] and "[1]" not in sources_in(server.chat_requests()[-1])
     # tau=1: every candidate dropped with its RS in the reason, and the trace says why there are no sources.
     a = pipe.ask(BEES, routes=["paragraph"], tau=1.0)
-    assert a.trace["kept"] == [] and any("answering without sources" in n for n in a.trace["notes"])
+    assert a.trace.kept == [] and any("answering without sources" in n for n in a.trace.notes)
     # "none" alone: no retrieval at all.
     a = pipe.ask("What is 7 times 8?", routes=["none"])
-    assert a.trace["candidates"] == {} and a.no_context
+    assert a.trace.candidates == {} and a.no_context
 
 
 def test_image_query_reaches_router_search_and_generator(pipe, server):
     seen = {}
 
     class SpyRouter:
-        def route(self, query, image=None):
+        def route(self, query, image=None, *, embeddings=None):
             seen["image"] = image
             return RouteDecision(query=query, probabilities={"image": 0.9, "none": 0.1}, routes=["image"], router="spy")
 
     p = Pipeline(pipe.config, registry=pipe.registry, retriever=pipe.retriever, router=SpyRouter(), scorer=pipe.scorer)
     a = p.ask("Which part of this insect has the wings?", image=DEMO / "images" / "bee-anatomy.png", tau=0.0, k=1)
     assert seen["image"] is not None and seen["image"].size[0] > 0
-    assert a.trace["routes"]["router"] == "spy" and a.trace["kept"][0]["route"] == "image"
+    assert a.trace.decision.router == "spy" and a.trace.kept[0].route == "image"
     # The query image and the kept image are both sent to the (vision) generator.
     assert image_parts(server.chat_requests()[-1]) == 2
 
@@ -86,21 +86,21 @@ def test_stream_aask_and_ask_many(pipe):
     assert all(isinstance(p, str) for p in parts[:-1]) and len(parts) > 2
     final = parts[-1]
     assert isinstance(final, Answer) and final.text == "".join(parts[:-1]).strip()
-    assert list(final.trace["timings"]) == STAGES
+    assert list(final.trace.timings) == STAGES
     a = asyncio.run(pipe.aask(BEES, routes=["paragraph"]))
-    assert a.trace["kept"][0]["key"] == "bee-01"
+    assert a.trace.kept[0].key == "bee-01"
     qs = [BEES, "What was the name of the Apollo 17 lunar module?", "Which bicycle pedal has a reverse, left-hand thread?"]
     many = pipe.ask_many(qs, concurrency=3, routes=["paragraph"], k=1, tau=0.0)
-    assert [m.trace["query"] for m in many] == qs
-    assert [m.trace["kept"][0]["key"] for m in many] == ["bee-01", "apollo-06", "bicycle-06"]
+    assert [m.trace.query for m in many] == qs
+    assert [m.trace.kept[0].key for m in many] == ["bee-01", "apollo-06", "bicycle-06"]
 
 
 def test_any_stage_is_replaceable(pipe, server):
     class FirstOnly:
-        name, calibrated = "first-only", True
+        name = "first-only"
 
-        def score(self, query, hits):
-            return [1.0 if i == 0 else 0.0 for i in range(len(hits))]
+        def score(self, query, hits, *, embeddings=None):
+            return Scores(values=[1.0 if i == 0 else 0.0 for i in range(len(hits))], scorer=self.name)
 
     class Echo:
         def generate(self, query, kept, image=None):
@@ -113,16 +113,17 @@ def test_any_stage_is_replaceable(pipe, server):
     p = Pipeline(pipe.config, registry=pipe.registry, retriever=pipe.retriever, router=pipe.router,
                  scorer=FirstOnly(), generator=Echo())
     a = p.ask(BEES, routes=["paragraph"])
-    assert a.text == f"1 kept for: {BEES}" and a.trace["scorer"] == {"name": "first-only", "calibrated": True}
+    assert a.text == f"1 kept for: {BEES}" and a.trace.scorer.model_dump() == {"name": "first-only", "calibrated": True}
     assert len(server.requests) == n  # the replaced generator, not the server, answered
 
 
 def test_no_reranker_ablation_keeps_search_order(pipe):
-    p = Pipeline(load_config(None, {**config_dict("http://unused"), "rerank.scorer": "none", "rerank.tau": 0.0}),
+    p = Pipeline(load_config(None, {**config_dict("http://unused"), "rerank.scorer": {"kind": "search-score"}, "rerank.tau": 0.0}),
                  registry=pipe.registry, retriever=pipe.retriever, generator=pipe.generator)
     r = p.retrieve(BEES, routes=["paragraph"], k=3)
     assert [s.hit.rank for s in r.selection.kept] == [1, 2, 3]
-    assert r.trace()["scorer"] == {"name": "none", "calibrated": False}
+    assert r.trace().scorer.model_dump() == {"name": "search-score", "calibrated": False}
+    assert any("uncalibrated" in n for n in r.notes)
 
 
 def test_user_errors_are_one_line(pipe, tmp_path):
@@ -130,8 +131,8 @@ def test_user_errors_are_one_line(pipe, tmp_path):
     cases = [
         (lambda: pipe.ask("  "), InputError, "empty"),
         (lambda: pipe.ask(BEES, routes=["tables"]), InputError, "known routes: none, paragraph"),
-        (lambda: pipe.ask(BEES, tau=1.5), InputError, "outside"),
-        (lambda: pipe.ask(BEES, k=-2), InputError, "negative"),
+        (lambda: pipe.ask(BEES, tau=1.5), ConfigError, "outside"),
+        (lambda: pipe.ask(BEES, k=-2), ConfigError, "negative"),
         (lambda: pipe.ask(BEES, image=tmp_path / "missing.png"), InputError, "does not exist"),
         (lambda: pipe.ask(BEES, image=tmp_path / "bad.png"), InputError, "not a readable image"),
         (lambda: pipe.retrieve("the moment the tyre is seated", routes=["clip"]), CorpusError, "mmrag ingest --corpus demo-clip"),

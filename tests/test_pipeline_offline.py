@@ -16,8 +16,8 @@ def test_offline_default_answers_from_the_demo_corpus():
     parts = list(p.stream(question))
     answer = parts[-1]
     assert answer.text and answer.model and not answer.no_context
-    assert answer.trace["kept"][0]["key"] == "bee-01" and answer.trace["routes"]["router"] == "trained"
-    assert list(answer.trace["timings"]) == ["route", "embed", "search", "rerank", "generate"]
-    assert answer.trace["timings"]["generate"] > 0 and answer.usage.get("completion_tokens", 1) <= 24
+    assert answer.trace.kept[0].key == "bee-01" and answer.trace.decision.router == "trained"
+    assert list(answer.trace.timings) == ["route", "embed", "search", "rerank", "generate"]
+    assert answer.trace.timings["generate"] > 0 and answer.usage.get("completion_tokens", 1) <= 24
     # The generator saw the kept passage (the request is recorded, images elided).
     assert "2,000 eggs" in str(answer.request["messages"])

@@ -80,7 +80,7 @@ def test_bi_encoder_scores_rank_relevant_first(pairs_file, text_encoder):
     groups = build_candidates(load_pairs(pairs_file))
     scorer = build_scorer("bi-encoder", MMRAGConfig(), text_encoder=text_encoder)
     assert not scorer.calibrated and scorer.calibration_label == "uncalibrated"
-    rs = [scorer.score(g.query, g.hits) for g in groups]
+    rs = [scorer.score(g.query, g.hits).values for g in groups]
     assert topk_metrics(groups, rs, 1)["precision"] >= 5 / 6  # the top candidate is relevant wherever there is one
 
 
@@ -160,7 +160,7 @@ def test_load_scorer_uses_shipped_calibration(text_encoder):
         ("How many eyes does a honey bee have?", "A volcano erupts when magma pressure rises.", 0),
     ]])
     g = groups[0]
-    rs = scorer.score(g.query, g.hits)
+    rs = scorer.score(g.query, g.hits).values
     kept = AdaptiveSelector(0.5, 5).select(g.hits, rs).kept
     assert [s.hit.item.text[:10] for s in kept] == ["Honey bees"]
 

@@ -69,4 +69,4 @@ def test_local_judge_calibrated_on_log_odds(tiny_chat_model):
     assert scorer.calibrated
     raw = scorer.raw_scores("bee ?", [_hit("bee")])
     z = cal.a * math.log(raw[0] / (1 - raw[0])) + cal.b
-    assert scorer.score("bee ?", [_hit("bee")]) == pytest.approx([1 / (1 + math.exp(-z))])
+    assert scorer.score("bee ?", [_hit("bee")]).values == pytest.approx([1 / (1 + math.exp(-z))])

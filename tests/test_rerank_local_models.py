@@ -27,13 +27,13 @@ def test_cross_encoder_from_saved_tiny_model(tmp_path):
                                                      num_attention_heads=2, intermediate_size=32, num_labels=1))
     model.save_pretrained(tmp_path / "ce")
     tok.save_pretrained(tmp_path / "ce")
-    scorer = build_scorer(f"cross-encoder:{tmp_path / 'ce'}", MMRAGConfig())
+    scorer = build_scorer({"kind": "cross-encoder", "model": str(tmp_path / "ce")}, MMRAGConfig())
     hits = [_text_hit("bees have five eyes"), _text_hit("volcanoes erupt"), _text_hit("bees have five eyes")]
     raw = scorer.raw_scores("how many eyes?", hits)
     assert len(raw) == 3 and raw[0] == pytest.approx(raw[2]) and raw[0] != pytest.approx(raw[1])
-    assert not scorer.calibrated and all(0.0 <= v <= 1.0 for v in scorer.score("how many eyes?", hits))
+    assert not scorer.calibrated and all(0.0 <= v <= 1.0 for v in scorer.score("how many eyes?", hits).values)
     with pytest.raises(ModelError, match="does not exist"):
-        build_scorer(f"cross-encoder:{tmp_path / 'missing'}", MMRAGConfig())
+        build_scorer({"kind": "cross-encoder", "model": str(tmp_path / "missing")}, MMRAGConfig())
 
 
 def test_image_text_scorer_on_tiny_clip(tmp_path):

@@ -9,10 +9,10 @@ import pytest
 from openai_stub import Reply, chat_completion
 
 from mmrag.config import MMRAGConfig, ServerConfig
-from mmrag.errors import ServerError
+from mmrag.errors import ConfigError, ServerError
 from mmrag.rerank import AdaptiveSelector, load_scorer, rs_from_logprobs
 from mmrag.rerank.served import FallbackScorer, ServedJudgeScorer, ServedRerankerScorer
-from mmrag.types import Hit, Item
+from mmrag.types import Hit, Item, Scores
 
 
 def _hit(key: str, text: str, rank: int = 0) -> Hit:
@@ -58,7 +58,7 @@ def test_served_judge_request_and_scores(stub_server):
     })
     scorer = ServedJudgeScorer(_server(stub_server))
     hits = [_hit("a", "ALPHA text"), _hit("b", "BETA text")]
-    rs = scorer.score("what?", hits)
+    rs = scorer.score("what?", hits).values
     assert rs == pytest.approx([0.8 / 0.9, 0.1 / 0.9])
     assert scorer.calibrated
     body = stub_server.chat_requests()[0]
@@ -73,7 +73,7 @@ def test_ordering_tau_k_and_zero_kept(stub_server):
     table = {f"DOC{i}": {"yes": ln(p), "no": ln(1 - p)} for i, p in enumerate([0.2, 0.9, 0.55, 0.7, 0.95, 0.4])}
     stub_server.responder = _by_text(table)
     hits = [_hit(f"d{i}", f"DOC{i} body", rank=i) for i in range(6)]
-    rs = ServedJudgeScorer(_server(stub_server)).score("q", hits)
+    rs = ServedJudgeScorer(_server(stub_server)).score("q", hits).values
 
     sel = AdaptiveSelector(tau=0.5, k=3).select(hits, rs)
     assert [s.hit.item.key for s in sel.kept] == ["d4", "d1", "d3"]  # best first, capped at k
@@ -88,8 +88,14 @@ def test_ordering_tau_k_and_zero_kept(stub_server):
     none = AdaptiveSelector(tau=0.99, k=5).select(hits, rs)
     assert none.kept == [] and len(none.dropped) == 6
 
-    raw = AdaptiveSelector(tau=0.5, k=3).select(hits, rs, calibrated=False)
+    raw = AdaptiveSelector(tau=0.5, k=3).select(hits, Scores(values=rs, calibrated=False))
     assert not raw.kept[0].calibrated and "(uncalibrated)" in raw.dropped[-1].reason
+
+    # Per-call tau and k override the selector's own, checked by the same rule.
+    per_call = AdaptiveSelector(tau=0.5, k=3).select(hits, rs, tau=0.6, k=1)
+    assert [s.hit.item.key for s in per_call.kept] == ["d4"] and (per_call.tau, per_call.k) == (0.6, 1)
+    with pytest.raises(ConfigError, match="tau = 2 is outside"):
+        AdaptiveSelector().select(hits, rs, tau=2)
 
     floor = AdaptiveSelector(tau=0.99, k=5, min_keep=1).select(hits, rs)
     assert [s.hit.item.key for s in floor.kept] == ["d4"] and "min_keep" in floor.kept[0].reason
@@ -101,9 +107,10 @@ def test_selector_rejects_bad_settings_and_the_config_bounds_them():
 
     for kw, match in (({"tau": 1.5}, "tau = 1.5 is outside"), ({"k": -1}, "k = -1 is negative"),
                       ({"k": 2, "min_keep": 3}, "min_keep = 3 must be between 0 and k")):
-        with pytest.raises(InputError, match=match):
+        with pytest.raises(ConfigError, match=match) as e:
             AdaptiveSelector(**kw)
-    # A bad value in a config file fails when the config loads, as a config error.
+        assert not isinstance(e.value, InputError)  # one kind of mistake, one error class
+    # A bad value in a config file fails when the config loads, as the same error, naming the key.
     for key, value in (("rerank.tau", 1.5), ("rerank.k", -1), ("rerank.n_candidates", 0), ("routing.tau", 0)):
         with pytest.raises(ConfigError, match=key):
             load_config(None, {key: value})
@@ -115,7 +122,7 @@ def test_concurrency_is_bounded(stub_server):
     stub_server.responder = lambda path, body: Reply(body=chat_completion("yes", logprobs={"yes": ln(0.5), "no": ln(0.5)}), delay_s=0.15)
     scorer = ServedJudgeScorer(_server(stub_server, max_concurrency=3))
     hits = [_hit(f"d{i}", f"text {i}") for i in range(9)]
-    assert scorer.score("q", hits) == pytest.approx([0.5] * 9)
+    assert scorer.score("q", hits).values == pytest.approx([0.5] * 9)
     assert stub_server.max_in_flight == 3  # bounded, and actually concurrent
 
 
@@ -123,7 +130,7 @@ def test_timeout_is_a_clear_error(stub_server):
     stub_server.responder = lambda path, body: Reply(body=chat_completion("yes", logprobs={"yes": -0.1}), delay_s=1.0)
     scorer = ServedJudgeScorer(_server(stub_server, timeout_s=0.2))
     with pytest.raises(ServerError, match="timed out after 0.2s"):
-        scorer.score("q", [_hit("a", "x")])
+        scorer.score("q", [_hit("a", "x")]).values
 
 
 def test_5xx_is_retried_then_reported(stub_server):
@@ -136,18 +143,18 @@ def test_5xx_is_retried_then_reported(stub_server):
         return Reply(body=chat_completion("yes", logprobs={"yes": math.log(0.75), "no": math.log(0.25)}))
 
     stub_server.responder = flaky
-    assert ServedJudgeScorer(_server(stub_server, max_retries=2)).score("q", [_hit("a", "x")]) == pytest.approx([0.75])
+    assert ServedJudgeScorer(_server(stub_server, max_retries=2)).score("q", [_hit("a", "x")]).values == pytest.approx([0.75])
     assert calls["n"] == 2
 
     stub_server.responder = lambda path, body: Reply(status=500, body={"error": "boom"})
     with pytest.raises(ServerError, match="HTTP 500"):
-        ServedJudgeScorer(_server(stub_server, max_retries=1)).score("q", [_hit("a", "x")])
+        ServedJudgeScorer(_server(stub_server, max_retries=1)).score("q", [_hit("a", "x")]).values
 
 
 def test_missing_logprobs_is_a_clear_error(stub_server):
     stub_server.responder = lambda path, body: Reply(body=chat_completion("yes"))
     with pytest.raises(ServerError, match="no logprobs"):
-        ServedJudgeScorer(_server(stub_server)).score("q", [_hit("a", "x")])
+        ServedJudgeScorer(_server(stub_server)).score("q", [_hit("a", "x")]).values
 
 
 def test_fallback_scorer_is_used_and_noted(stub_server, text_encoder):
@@ -156,16 +163,19 @@ def test_fallback_scorer_is_used_and_noted(stub_server, text_encoder):
     scorer = load_scorer(cfg, text_encoder=text_encoder)
     assert isinstance(scorer, FallbackScorer)
     hits = [_hit("bee", "Honey bees have five eyes."), _hit("car", "The engine has four cylinders.")]
-    rs = scorer.score("How many eyes does a bee have?", hits)
-    assert rs[0] > rs[1]
-    assert scorer.name == "bi-encoder" and "fell back to bi-encoder" in scorer.last_fallback
+    scores = scorer.score("How many eyes does a bee have?", hits)
+    assert scores.values[0] > scores.values[1]
+    # Which scorer scored this call, and why, is in the returned Scores (the scorer itself keeps no state).
+    assert scores.scorer == "bi-encoder" and scores.calibrated and "fell back to bi-encoder" in scores.notes[0]
+    assert not hasattr(scorer, "active") and not hasattr(scorer, "notes")
 
-    from mmrag.rerank import AdaptiveSelector, rerank_hits
+    sel = AdaptiveSelector(0.5, 5).select(hits, scores)
+    assert [s.hit.item.key for s in sel.kept] == ["bee"] and sel.dropped[0].reason.startswith("RS ")
 
-    sel, trace = rerank_hits("How many eyes does a bee have?", hits, scorer, AdaptiveSelector(0.5, 5))
-    assert trace["scorer"] == "bi-encoder" and "fell back" in trace["notes"][0]
-    assert trace["calibrated"] and trace["rs"].startswith("calibrated (Platt")
-    assert [c["key"] for c in trace["candidates"]] == ["bee", "car"] and trace["candidates"][1]["reason"].startswith("RS ")
+    # The primary answers again: the next call's Scores say so (no stale fallback state).
+    stub_server.responder = lambda path, body: Reply(body=chat_completion("yes", logprobs={"yes": math.log(0.9), "no": math.log(0.1)}))
+    again = scorer.score("How many eyes does a bee have?", hits)
+    assert again.scorer == "vlm-judge(judge)" and again.notes == [] and again.values == pytest.approx([0.9, 0.9])
 
 
 def test_served_reranker_score_and_rerank_endpoints(stub_server):
@@ -176,8 +186,8 @@ def test_served_reranker_score_and_rerank_endpoints(stub_server):
 
     stub_server.responder = responder
     hits = [_hit("a", "x"), _hit("b", "y")]
-    assert ServedRerankerScorer(_server(stub_server)).score("q", hits) == pytest.approx([0.1, 0.8])
-    assert ServedRerankerScorer(_server(stub_server), endpoint="rerank").score("q", hits) == pytest.approx([0.2, 0.7])
+    assert ServedRerankerScorer(_server(stub_server)).score("q", hits).values == pytest.approx([0.1, 0.8])
+    assert ServedRerankerScorer(_server(stub_server), endpoint="rerank").score("q", hits).values == pytest.approx([0.2, 0.7])
     path, body = stub_server.requests[0]
     assert body["text_1"] == "q" and len(body["text_2"]) == 2
 
@@ -209,7 +219,7 @@ def test_vlm_judge_sends_images_and_timestamped_frames(stub_server, tmp_path):
                  media_path=str(png), caption="A yellow square bee")
     clip = Item(id="c", key="bees.mp4@0-4", corpus="t", route="clip", modality="video", granularity="clip", source="bees.mp4",
                 media_path=str(video), start=0.0, end=4.0, transcript="the bee lands")
-    rs = ServedJudgeScorer(_server(stub_server), frames=2).score("what colour?", [Hit(item=image, score=0), Hit(item=clip, score=0)])
+    rs = ServedJudgeScorer(_server(stub_server), frames=2).score("what colour?", [Hit(item=image, score=0), Hit(item=clip, score=0)]).values
     assert rs == pytest.approx([0.6, 0.6])
     bodies = sorted(stub_server.chat_requests(), key=lambda b: json.dumps(b).count("image_url"))
     img_parts = bodies[0]["messages"][-1]["content"]

@@ -53,7 +53,7 @@ def test_answer_with_sources_and_trace_in_the_extra_field(client):
     assert resp.choices[0].message.content and resp.choices[0].finish_reason == "stop"
     extra = resp.model_extra["mmrag"]
     assert extra["question"] == BEES
-    assert extra["trace"]["routes"]["routes"] and extra["trace"]["kept"]
+    assert extra["trace"]["decision"]["routes"] and extra["trace"]["kept"]
     kept = {k["key"] for k in extra["trace"]["kept"]}
     assert extra["citations"] and {c["key"] for c in extra["citations"]} <= kept
     assert resp.usage.total_tokens > 0

@@ -61,15 +61,15 @@ def test_scorer_uses_hit_signals_and_asks_the_source_only_for_missing_ones(tmp_p
     path = model.save(tmp_path / "m.json")
     asked = []
 
-    def source(query, hits):
+    def source(query, hits, embeddings=None):
         asked.append([h.item.key for h in hits])
         return {(h.route, h.item.id): {"dense": 0.4, "sparse": 0.0} for h in hits}
 
     sc = SignalScorer(SignalModel.load(path), source)
-    rs = sc.score("q", [_hit(0, 0.75, 9.0), _hit(1, 0.41, 2.0), _hit(2)])
+    rs = sc.score("q", [_hit(0, 0.75, 9.0), _hit(1, 0.41, 2.0), _hit(2)]).values
     assert asked == [["k2"]]
     assert rs[0] > 0.5 > rs[1] and all(0 <= v <= 1 for v in rs)
-    assert sc.calibrated and sc.score("q", []) == []
+    assert sc.calibrated and sc.score("q", []).values == []
 
 
 def test_bad_model_file_is_a_config_error(tmp_path):

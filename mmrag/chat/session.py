@@ -121,9 +121,9 @@ class ChatSession:
         else:
             answer = self.pipeline.ask(standalone, image, **kwargs)
             print_answer(self.console, answer)
-        answer.trace["question"] = question
+        answer.trace.question = question
         if rewrite is not None:
-            answer.trace["rewrite"] = rewrite.model_dump()
+            answer.trace.rewrite = rewrite.model_dump()
         self.history.append(Turn(question=question, standalone=standalone, answer=answer, rewrite=rewrite))
         return answer
 
@@ -135,14 +135,14 @@ class ChatSession:
 
     def _sources(self, arg: str) -> bool:
         answer = self._need_answer()
-        if answer.trace.get("kept"):
+        if answer.trace.kept:
             self.console.print(sources_table(answer))
         else:
             self.console.print("no sources were kept for the last answer")
-        dropped = answer.trace.get("dropped", [])
+        dropped = answer.trace.dropped
         if dropped:
             self.console.print(f"[dim]{len(dropped)} candidates dropped; best: "
-                               f"{escape(dropped[0]['key'])} (RS {dropped[0]['rs']:.2f})[/]", highlight=False)
+                               f"{escape(dropped[0].key)} (RS {dropped[0].rs:.2f})[/]", highlight=False)
         return True
 
     def _route(self, arg: str) -> bool:
@@ -158,8 +158,7 @@ class ChatSession:
             k = int(arg)
         except ValueError:
             raise InputError(f"/k needs a whole number ≥ 0, e.g. /k 3 (got '{arg}')") from None
-        if k < 0:
-            raise InputError(f"/k {k}: k must be ≥ 0 (0 = answer without sources)")
+        self.pipeline.check_options(k=k, store=False)  # the selector's own rule (one error for one mistake)
         self.k = k
         self.console.print(f"k = {k}")
         return True
@@ -169,8 +168,7 @@ class ChatSession:
             tau = float(arg)
         except ValueError:
             raise InputError(f"/tau needs a number in [0, 1], e.g. /tau 0.6 (got '{arg}')") from None
-        if not 0.0 <= tau <= 1.0:
-            raise InputError(f"/tau {tau:g} is outside [0, 1]: RS is a probability")
+        self.pipeline.check_options(tau=tau, store=False)
         self.tau = tau
         self.console.print(f"tau = {tau:g}")
         return True

@@ -185,7 +185,7 @@ def search(
         from mmrag.media.images import load_image
 
         img = load_image(image)
-    hits = CollectionRetriever(cfg).search(query, route, n=n, image=img)
+    hits = CollectionRetriever(cfg).search(query, route, n=n, image=img).hits
     if as_json:
         for h in hits:
             console.print_json(json.dumps({"rank": h.rank, "score": h.score, "key": h.item.key, "route": h.route,

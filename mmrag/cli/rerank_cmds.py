@@ -41,7 +41,7 @@ def _candidates(cfg, data: Path):
 
 def calibrate(
     data: Optional[Path] = typer.Option(None, "--data", help="Pairs JSONL (query, route, item key, label); default: the demo pairs."),
-    scorer: Optional[str] = typer.Option(None, "--scorer", help="Scorer to calibrate (default: rerank.scorer), e.g. bi-encoder, llm-judge."),
+    scorer: Optional[str] = typer.Option(None, "--scorer", help="Scorer to calibrate (default: rerank.scorer): a kind (bi-encoder, llm-judge) or a YAML mapping, e.g. '{kind: cross-encoder, model: PATH}'."),
     out: Optional[Path] = typer.Option(None, "--out", help="Calibration JSON to write (default: <data_dir>/calibration/<scorer>.json)."),
     feature: Optional[str] = typer.Option(None, "--feature", help="raw, logit, raw+gap or logit+gap (default: the scorer's)."),
     config: Optional[Path] = ConfigOption,
@@ -50,11 +50,12 @@ def calibrate(
     """Fit a logistic (Platt) calibration of a local scorer's raw score on labelled pairs."""
     from mmrag.rerank.calibration import fit_calibration
     from mmrag.rerank.selection_eval import compute_raw
-    from mmrag.rerank.factory import build_scorer, split_spec
+    from mmrag.config import parse_scorer
+    from mmrag.rerank.factory import build_scorer
 
     cfg = cli_config(config, sets)
-    spec = scorer or cfg.rerank.scorer
-    kind, _ = split_spec(spec)
+    spec = parse_scorer(scorer if scorer is not None else cfg.rerank.scorer)
+    kind = spec.kind
     path = _pairs_path(cfg, data)
     groups = _candidates(cfg, path)
     if kind == "signals":
@@ -62,12 +63,12 @@ def calibrate(
         return
     sc = build_scorer(spec, cfg, calibration=None, progress=False)
     raw = compute_raw(sc, groups)
-    cal = fit_calibration(raw, [g.labels for g in groups], scorer=spec, feature=feature or sc.feature, source=str(path))
+    cal = fit_calibration(raw, [g.labels for g in groups], scorer=kind, feature=feature or sc.feature, source=str(path))
     target = out or (cfg.data_path / "calibration" / f"{kind}.json")
     cal.save(target)
     m = cal.in_sample
     console.print(
-        f"calibrated [bold]{spec}[/] on {cal.n_pairs} pairs ({cal.n_positive} relevant): {cal.formula()}\n"
+        f"calibrated [bold]{sc.name}[/] on {cal.n_pairs} pairs ({cal.n_positive} relevant): {cal.formula()}\n"
         f"in-sample (optimistic): AUC {m['auc']:.3f}, log-loss {m['log_loss']:.3f}, Brier {m['brier']:.3f}\n"
         f"wrote {target}; use it with --set rerank.calibration={target}",
         highlight=False,
@@ -95,7 +96,7 @@ def _calibrate_signals(cfg, groups, path: Path, out: Optional[Path]) -> None:
 
 def eval_rerank(
     data: Optional[Path] = typer.Option(None, "--data", help="Pairs JSONL; default: the shipped demo pair set."),
-    scorer: Optional[str] = typer.Option(None, "--scorer", help="Scorer (default: rerank.scorer)."),
+    scorer: Optional[str] = typer.Option(None, "--scorer", help="Scorer (default: rerank.scorer): a kind or a YAML mapping, e.g. '{kind: cross-encoder, model: PATH}'."),
     calibration: Optional[Path] = typer.Option(None, "--calibration", help="Calibration JSON (default: rerank.calibration, else the shipped one)."),
     tau: Optional[float] = typer.Option(None, "--tau", help="τ for the adaptive selector (default: rerank.tau)."),
     k: Optional[int] = typer.Option(None, "--k", help="Most items kept (default: rerank.k)."),
@@ -109,11 +110,12 @@ def eval_rerank(
 ) -> None:
     """Precision / recall / F1 of adaptive selection vs fixed top-k (1, 3, 5), a τ sweep and a PR curve."""
     from mmrag.rerank.selection_eval import compute_raw, cross_validated_rs, plot_pr_curve, report
-    from mmrag.rerank.factory import build_scorer, load_calibration, split_spec
+    from mmrag.config import parse_scorer
+    from mmrag.rerank.factory import build_scorer, load_calibration
 
     cfg = cli_config(config, sets)
-    spec = scorer or cfg.rerank.scorer
-    kind, _ = split_spec(spec)
+    spec = parse_scorer(scorer if scorer is not None else cfg.rerank.scorer)
+    kind = spec.kind
     tau = cfg.rerank.tau if tau is None else tau
     k = cfg.rerank.k if k is None else k
     path = _pairs_path(cfg, data)
@@ -138,7 +140,7 @@ def eval_rerank(
         sc = build_scorer(spec, cfg, calibration=cal, progress=False)
         raw = compute_raw(sc, groups, progress=not as_json)
         if cv >= 2 and not sc.raw_is_probability:
-            rs = cross_validated_rs(groups, raw, scorer=spec, feature=feature or sc.feature, folds=cv)
+            rs = cross_validated_rs(groups, raw, scorer=kind, feature=feature or sc.feature, folds=cv)
             rs_from = f"Platt calibration ({feature or sc.feature}) cross-validated over {min(cv, len(groups))} folds of queries"
             calibrated = True
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,6 +79,17 @@ class Runner:
         self.generate = generate
         self.seed = seed
         self.concurrency = max(1, concurrency)
+        self._unified: Any = None
+        self._lock = threading.Lock()
+
+    def _unified_pipeline(self) -> Any:
+        """The pipeline with the unified baseline's retriever and router; the other stages are shared."""
+        with self._lock:
+            if self._unified is None:
+                from mmrag.retrieval.unified import UnifiedRetriever, UnifiedRouter
+
+                self._unified = self.p.with_stages(retriever=UnifiedRetriever(self.p.retriever), router=UnifiedRouter())
+            return self._unified
 
     def _cache_path(self, variant: str, q: BenchQuery) -> Path | None:
         if self.cache_dir is None:
@@ -102,14 +114,9 @@ class Runner:
         p = self.p
         t_all = time.perf_counter()
         if variant == "unified":
-            timings: dict[str, float] = {"route": 0.0}
-            t0 = time.perf_counter()
-            hits = p.retriever.search_all(q.question, n=p.config.rerank.n_candidates)
-            timings["search"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            scores = p.scorer.score(q.question, hits) if hits else []
-            timings["rerank"] = time.perf_counter() - t0
-            selection = p.selector.select(hits, scores, calibrated=getattr(p.scorer, "calibrated", True))
+            r = self._unified_pipeline().retrieve(q.question)
+            timings, selection = dict(r.timings), r.selection
+            hits = [h for hs in r.candidates.values() for h in hs]
             routes, probs, ranked_hits = sorted({h.route for h in hits}), {}, hits
         else:
             kwargs: dict[str, Any] = {}

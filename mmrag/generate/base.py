@@ -16,7 +16,7 @@ from mmrag.config import GeneratorConfig
 from mmrag.generate.attribution import Attribution, Attributor
 from mmrag.generate.citations import citation, out_of_range, resolve_citations
 from mmrag.generate.prompt import BuiltRequest, RequestBuilder, elide_images
-from mmrag.types import Answer, Citation, Grounding, ScoredHit
+from mmrag.types import Answer, Citation, Grounding, ScoredHit, Trace
 
 
 @runtime_checkable
@@ -100,10 +100,11 @@ class RAGGenerator:
             request={"messages": elide_images(req.messages), "max_tokens": self.cfg.max_tokens,
                      "temperature": self.cfg.temperature},
             notes=[*req.notes, *notes],
-            trace={"backend": type(self.backend).__name__, "sources": [s.key for s in req.sources],
-                   "n_images": req.n_images, "dropped_visuals": req.dropped_visuals,
-                   "citations": [{"number": c.number, "key": c.key, "kind": c.kind, "score": c.score} for c in citations],
-                   "attribution": attribution},
+            trace=Trace(generator={
+                "backend": type(self.backend).__name__, "sources": [s.key for s in req.sources],
+                "n_images": req.n_images, "dropped_visuals": req.dropped_visuals,
+                "citations": [{"number": c.number, "key": c.key, "kind": c.kind, "score": c.score} for c in citations],
+                "attribution": attribution}),
         )
 
     def generate(self, query: str, kept: list[ScoredHit], image: Image.Image | None = None) -> Answer:

@@ -4,7 +4,7 @@ from mmrag.rerank.calibration import Calibration, fit_calibration
 from mmrag.rerank.factory import SCORER_KINDS, build_scorer, load_scorer
 from mmrag.rerank.logprobs import rs_from_logprobs, yes_no_mass
 from mmrag.rerank.selector import AdaptiveSelector
-from mmrag.rerank.stage import rerank_hits
+from mmrag.rerank.search_score import SearchScoreScorer
 
 
 def selector_from_config(cfg) -> AdaptiveSelector:
@@ -16,10 +16,10 @@ __all__ = [
     "AdaptiveSelector",
     "Calibration",
     "SCORER_KINDS",
+    "SearchScoreScorer",
     "build_scorer",
     "fit_calibration",
     "load_scorer",
-    "rerank_hits",
     "rs_from_logprobs",
     "selector_from_config",
     "yes_no_mass",

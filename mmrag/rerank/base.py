@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from mmrag.embeddings import QueryEmbeddings
 from mmrag.rerank.calibration import Calibration, Feature
-from mmrag.types import Hit
+from mmrag.types import Hit, Scores
 
 
 class CalibratableScorer:
@@ -20,8 +21,6 @@ class CalibratableScorer:
 
     def __init__(self, calibration: Calibration | None = None):
         self.calibration = calibration
-        #: Notes for the trace (e.g. a fallback that scored instead of this scorer).
-        self.notes: list[str] = []
 
     @property
     def calibrated(self) -> bool:
@@ -33,7 +32,7 @@ class CalibratableScorer:
             return f"calibrated (Platt, {self.calibration.n_pairs} pairs)"
         return "probability (yes/no judge)" if self.raw_is_probability else "uncalibrated"
 
-    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
+    def raw_scores(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> list[float]:
         raise NotImplementedError
 
     def to_rs(self, raw: list[float]) -> list[float]:
@@ -41,7 +40,6 @@ class CalibratableScorer:
             return self.calibration.apply(raw)
         return [min(1.0, max(0.0, float(r))) for r in raw]
 
-    def score(self, query: str, hits: list[Hit]) -> list[float]:
-        if not hits:
-            return []
-        return self.to_rs(self.raw_scores(query, hits))
+    def score(self, query: str, hits: list[Hit], *, embeddings: QueryEmbeddings | None = None) -> Scores:
+        values = self.to_rs(self.raw_scores(query, hits, embeddings)) if hits else []
+        return Scores(values=values, calibrated=self.calibrated, scorer=self.name)

@@ -1,9 +1,10 @@
-"""Build the configured scorer: ``rerank.scorer`` names a kind, optionally ``kind:model``.
+"""Build the configured scorer from its typed config (``rerank.scorer``, a discriminated union by ``kind``).
 
 Kinds: ``signals`` (default: a calibrated logistic model over the search's dense and sparse signals),
-``bi-encoder``, ``llm-judge[:model]`` (in-process yes/no judge), ``cross-encoder:MODEL``,
-``image-text`` (needs encoders.image_text), ``vlm-judge`` (served yes/no judge, images and frames),
-``served-judge`` (served, text only), ``served-reranker[:score|rerank]`` (vLLM score/rerank endpoint).
+``bi-encoder``, ``llm-judge`` (in-process yes/no judge, its own model), ``cross-encoder`` (a model),
+``image-text`` (needs an image–text model), ``vlm-judge`` (served yes/no judge, images and frames),
+``served-judge`` (served, text only), ``served-reranker`` (vLLM score/rerank endpoint) and ``search-score``
+(no reranker: the search score, uncalibrated).
 """
 
 from __future__ import annotations
@@ -12,22 +13,24 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mmrag.config import GeneratorConfig, MMRAGConfig
+from mmrag.config import (
+    SCORER_KINDS,
+    BiEncoderScorerConfig,
+    CrossEncoderScorerConfig,
+    GeneratorConfig,
+    ImageTextScorerConfig,
+    LLMJudgeScorerConfig,
+    MMRAGConfig,
+    SearchScoreScorerConfig,
+    ServedJudgeScorerConfig,
+    ServedRerankerScorerConfig,
+    SignalsScorerConfig,
+    parse_scorer,
+)
 from mmrag.errors import ConfigError
-from mmrag.rerank.base import CalibratableScorer
 from mmrag.rerank.calibration import Calibration
 
-SCORER_KINDS = ("signals", "bi-encoder", "llm-judge", "cross-encoder", "image-text", "vlm-judge", "served-judge", "served-reranker")
-#: The in-process judge's model when the generator is not itself an in-process model.
-DEFAULT_JUDGE_MODEL = GeneratorConfig().model
-
-
-def split_spec(spec: str) -> tuple[str, str | None]:
-    kind, _, arg = spec.partition(":")
-    kind = kind.strip()
-    if kind not in SCORER_KINDS:
-        raise ConfigError(f"rerank scorer '{spec}' is unknown: use one of {', '.join(SCORER_KINDS)}")
-    return kind, (arg.strip() or None)
+__all__ = ["SCORER_KINDS", "build_scorer", "load_calibration", "load_scorer", "load_signal_model", "shipped_calibration"]
 
 
 def shipped_calibration(kind: str) -> Path | None:
@@ -38,8 +41,8 @@ def shipped_calibration(kind: str) -> Path | None:
 
 def load_calibration(kind: str, path: str | Path | None, cfg: MMRAGConfig | None = None) -> Calibration | None:
     """The calibration file given, else the shipped one for ``kind``; its scorer must match."""
-    if kind == "signals":
-        return None  # its model is its calibration (load_signal_model)
+    if kind in ("signals", "search-score"):
+        return None  # signals: its model is its calibration (load_signal_model); search-score: none by design
     if path is None:
         shipped = shipped_calibration(kind)
         return Calibration.load(shipped) if shipped else None
@@ -60,7 +63,7 @@ def load_signal_model(path: str | Path | None, cfg: MMRAGConfig | None = None):
 
 
 def build_scorer(
-    spec: str,
+    spec: Any,
     cfg: MMRAGConfig,
     *,
     calibration: Calibration | None = None,
@@ -68,65 +71,67 @@ def build_scorer(
     chat_model: Any = None,
     image_text_encoder: Any = None,
     progress: bool = False,
-) -> CalibratableScorer:
-    """One scorer of kind ``spec`` with the given calibration (None = raw / uncalibrated)."""
-    kind, arg = split_spec(spec)
-    if kind == "signals":
+) -> Any:
+    """One scorer of config ``spec`` (a scorer config, or a kind name) with the given calibration (None = raw)."""
+    sc = parse_scorer(spec)
+    if isinstance(sc, SignalsScorerConfig):
         from mmrag.rerank.signals import SignalScorer, store_signal_source
 
         return SignalScorer(load_signal_model(cfg.rerank.calibration, cfg), store_signal_source(cfg))
-    if kind == "bi-encoder":
+    if isinstance(sc, SearchScoreScorerConfig):
+        from mmrag.rerank.search_score import SearchScoreScorer
+
+        return SearchScoreScorer()
+    if isinstance(sc, BiEncoderScorerConfig):
         from mmrag.encoders import load_text_encoder
         from mmrag.rerank.local import BiEncoderScorer
 
         return BiEncoderScorer(text_encoder or load_text_encoder(cfg.encoders.text), calibration=calibration)
-    if kind == "llm-judge":
+    if isinstance(sc, LLMJudgeScorerConfig):
         from mmrag.rerank.local import LocalJudgeScorer
 
         if chat_model is None:
             from mmrag.serving.local_llm import LocalChatModel
 
-            gen = cfg.generator
-            model = arg or (gen.model if gen.backend in ("gguf", "transformers") else DEFAULT_JUDGE_MODEL)
-            chat_model = LocalChatModel.from_config(GeneratorConfig(model=model, device=gen.device))
-        return LocalJudgeScorer(chat_model, progress=progress, calibration=calibration)
-    if kind == "cross-encoder":
+            # The judge's own model and device (rerank.scorer.model), never the generator's.
+            chat_model = LocalChatModel.from_config(GeneratorConfig(model=sc.model, device=sc.device))
+        return LocalJudgeScorer(chat_model, top=sc.top_logprobs, max_chars=sc.max_chars, progress=progress,
+                                calibration=calibration)
+    if isinstance(sc, CrossEncoderScorerConfig):
         from mmrag.rerank.local import CrossEncoderScorer
 
-        if not arg:
-            raise ConfigError("rerank scorer 'cross-encoder' needs a model: write cross-encoder:<HF id or local path>")
-        return CrossEncoderScorer(arg, device=cfg.encoders.text.device, calibration=calibration)
-    if kind == "image-text":
+        return CrossEncoderScorer(sc.model, device=cfg.encoders.text.device, calibration=calibration)
+    if isinstance(sc, ImageTextScorerConfig):
         from mmrag.encoders import load_image_text_encoder
         from mmrag.rerank.local import ImageTextScorer
 
-        enc = image_text_encoder or load_image_text_encoder(cfg.encoders.image_text, arg)
+        enc = image_text_encoder or load_image_text_encoder(cfg.encoders.image_text, sc.model)
         if enc is None:
-            raise ConfigError("rerank scorer 'image-text' needs an image–text model: set encoders.image_text.model")
+            raise ConfigError("rerank scorer 'image-text' needs an image–text model: set encoders.image_text.model "
+                              "or rerank.scorer.model")
         return ImageTextScorer(enc, calibration=calibration)
     from mmrag.rerank.served import ServedJudgeScorer, ServedRerankerScorer
 
-    if kind in ("vlm-judge", "served-judge"):
-        g = cfg.generator
-        return ServedJudgeScorer(cfg.server, vision=kind == "vlm-judge", frames=g.frames_per_item, max_pixels=g.max_pixels, calibration=calibration)
-    if arg not in (None, "score", "rerank"):
-        raise ConfigError(f"rerank scorer '{spec}': the endpoint must be 'score' or 'rerank'")
-    return ServedRerankerScorer(cfg.server, endpoint=arg or "score", calibration=calibration)  # type: ignore[arg-type]
+    if isinstance(sc, ServedJudgeScorerConfig):
+        return ServedJudgeScorer(sc.server or cfg.server, vision=sc.kind == "vlm-judge", top_logprobs=sc.top_logprobs,
+                                 max_chars=sc.max_chars, frames=sc.frames, max_pixels=sc.max_pixels, calibration=calibration)
+    assert isinstance(sc, ServedRerankerScorerConfig)
+    return ServedRerankerScorer(sc.server or cfg.server, endpoint=sc.endpoint, max_chars=sc.max_chars, calibration=calibration)
 
 
-def load_scorer(cfg: MMRAGConfig, *, scorer: str | None = None, calibration: str | Path | None = None, **models: Any) -> Any:
+def load_scorer(cfg: MMRAGConfig, *, scorer: Any = None, calibration: str | Path | None = None, **models: Any) -> Any:
     """The pipeline's ``RelevancyScorer`` from ``cfg.rerank`` (scorer, calibration, fallback_scorer).
 
-    ``models`` may pass already loaded ``text_encoder``, ``chat_model`` or ``image_text_encoder`` to share.
+    ``scorer`` (a scorer config or kind name) replaces ``rerank.scorer``; ``models`` may pass already loaded
+    ``text_encoder``, ``chat_model`` or ``image_text_encoder`` to share.
     """
-    spec = scorer or cfg.rerank.scorer
-    kind, _ = split_spec(spec)
-    cal = load_calibration(kind, calibration if calibration is not None else cfg.rerank.calibration, cfg)
+    spec = parse_scorer(scorer if scorer is not None else cfg.rerank.scorer)
+    cal = load_calibration(spec.kind, calibration if calibration is not None else cfg.rerank.calibration, cfg)
     primary = build_scorer(spec, cfg, calibration=cal, **models)
-    if not cfg.rerank.fallback_scorer:
+    if cfg.rerank.fallback_scorer is None:
         return primary
     from mmrag.rerank.served import FallbackScorer
 
-    fkind, _ = split_spec(cfg.rerank.fallback_scorer)
-    fallback = build_scorer(cfg.rerank.fallback_scorer, cfg, calibration=load_calibration(fkind, None), **models)
+    fspec = cfg.rerank.fallback_scorer
+    fallback = build_scorer(fspec, cfg, calibration=load_calibration(fspec.kind, None), **models)
     return FallbackScorer(primary, fallback)

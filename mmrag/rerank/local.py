@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from rich.progress import track
 
+from mmrag.embeddings import QueryEmbeddings, query_vector
 from mmrag.errors import ModelError
 from mmrag.model_refs import resolve_model_ref
 from mmrag.rerank.base import CalibratableScorer
@@ -31,9 +32,10 @@ class BiEncoderScorer(CalibratableScorer):
         self.max_chars = max_chars
         self.name = "bi-encoder"
 
-    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
-        vecs = self.encoder.encode([query] + [hit_text(h, self.max_chars) for h in hits])
-        return [float(v) for v in vecs[1:] @ vecs[0]]
+    def raw_scores(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> list[float]:
+        q = query_vector(embeddings, self.encoder, query)
+        vecs = self.encoder.encode([hit_text(h, self.max_chars) for h in hits])
+        return [float(v) for v in vecs @ q]
 
 
 class CrossEncoderScorer(CalibratableScorer):
@@ -53,7 +55,7 @@ class CrossEncoderScorer(CalibratableScorer):
         self.max_chars = max_chars
         self.name = f"cross-encoder({model})"
 
-    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
+    def raw_scores(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> list[float]:
         pairs = [(query, hit_text(h, self.max_chars)) for h in hits]
         return [float(s) for s in np.asarray(self.model.predict(pairs, show_progress_bar=False)).reshape(-1)]
 
@@ -86,8 +88,8 @@ class ImageTextScorer(CalibratableScorer):
                 return v / max(float(np.linalg.norm(v)), 1e-12)
         return self.encoder.encode_texts([hit_text(hit, self.max_chars)])[0]
 
-    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
-        q = self.encoder.encode_texts([query])[0]
+    def raw_scores(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> list[float]:
+        q = embeddings.image_text(self.encoder, query) if embeddings is not None else self.encoder.encode_texts([query])[0]
         return [float(self._vector(h) @ q) for h in hits]
 
 
@@ -114,6 +116,6 @@ class LocalJudgeScorer(CalibratableScorer):
             warm()
         return self
 
-    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
+    def raw_scores(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> list[float]:
         it = track(hits, description="judging", transient=True) if self.progress and len(hits) > 4 else hits
         return [rs_from_logprobs(self.model.first_token_logprobs(text_messages(query, h, self.max_chars), top=self.top)) for h in it]

@@ -99,7 +99,7 @@ def retriever_chunks(cfg, n: int = 200) -> ChunkFinder:
     retriever = CollectionRetriever(cfg)
 
     def find(query: str, route: str) -> dict[str, str]:
-        return {h.item.key: h.matched_chunk for h in retriever.search(query, route, n=n) if h.matched_chunk}
+        return {h.item.key: h.matched_chunk for h in retriever.search(query, route, n=n).hits if h.matched_chunk}
 
     return find
 

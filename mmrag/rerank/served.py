@@ -6,13 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from mmrag.config import ServerConfig
+from mmrag.embeddings import QueryEmbeddings
 from mmrag.errors import ServerError
 from mmrag.rerank.base import CalibratableScorer
 from mmrag.rerank.calibration import Calibration
 from mmrag.rerank.logprobs import rs_from_logprobs
 from mmrag.rerank.views import hit_text, text_messages, vision_messages
 from mmrag.serving import OpenAIClient, top_logprobs_of_first_token
-from mmrag.types import Hit
+from mmrag.types import Hit, Scores
 
 
 class ServedJudgeScorer(CalibratableScorer):
@@ -62,7 +63,7 @@ class ServedJudgeScorer(CalibratableScorer):
             )
         return rs_from_logprobs(top)
 
-    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
+    def raw_scores(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> list[float]:
         # One request per candidate, at most server.max_concurrency at once over the client's pooled connections.
         workers = max(1, min(self.server.max_concurrency, len(hits)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mmrag-judge") as pool:
@@ -90,7 +91,7 @@ class ServedRerankerScorer(CalibratableScorer):
         self.max_chars = max_chars
         self.name = f"served-reranker({server.model})"
 
-    def raw_scores(self, query: str, hits: list[Hit]) -> list[float]:
+    def raw_scores(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> list[float]:
         docs = [hit_text(h, self.max_chars) for h in hits]
         if self.endpoint == "score":
             data = self.client.post("score", {"model": self.server.model, "text_1": query, "text_2": docs})
@@ -113,29 +114,23 @@ class ServedRerankerScorer(CalibratableScorer):
 
 
 class FallbackScorer:
-    """Scores with ``primary``; when its server fails, with ``fallback`` and a note for the trace."""
+    """Scores with ``primary``; when its server fails, with ``fallback``. Which one scored, and why, is in the
+    returned ``Scores`` (this object keeps no per-call state, so threads can share it)."""
 
     def __init__(self, primary: Any, fallback: Any):
         self.primary, self.fallback = primary, fallback
-        self.active = primary
-        self.notes: list[str] = []
-        self.name = primary.name
+        self.name = f"{primary.name} (fallback {fallback.name})"
 
-    @property
-    def calibrated(self) -> bool:
-        return bool(self.active.calibrated)
+    def warm_up(self) -> "FallbackScorer":
+        for s in (self.primary, self.fallback):
+            if callable(getattr(s, "warm_up", None)):
+                s.warm_up()
+        return self
 
-    @property
-    def last_fallback(self) -> str | None:
-        """Why the last call was scored by the fallback (None when the primary scored it)."""
-        return self.notes[0] if self.notes else None
-
-    def score(self, query: str, hits: list[Hit]) -> list[float]:
-        self.notes = []
+    def score(self, query: str, hits: list[Hit], *, embeddings: QueryEmbeddings | None = None) -> Scores:
         try:
-            self.active, self.name = self.primary, self.primary.name
-            return self.primary.score(query, hits)
+            return self.primary.score(query, hits, embeddings=embeddings)
         except ServerError as e:
-            self.active, self.name = self.fallback, self.fallback.name
-            self.notes.append(f"scorer {self.primary.name} failed ({e}); fell back to {self.fallback.name}")
-            return self.fallback.score(query, hits)
+            out = self.fallback.score(query, hits, embeddings=embeddings)
+            note = f"scorer {self.primary.name} failed ({e}); fell back to {self.fallback.name}"
+            return out.model_copy(update={"notes": [*out.notes, note]})

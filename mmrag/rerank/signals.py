@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 from pydantic import Field, ValidationError
 
+from mmrag.embeddings import QueryEmbeddings
 from mmrag.errors import ConfigError, InputError
 from mmrag.rerank.calibration import SavedModel
-from mmrag.types import Hit
+from mmrag.types import Hit, Scores
 
 DENSE, SPARSE_KEY = "dense", "sparse"
 FEATURES = ("dense", "dense_gap", "dense_gap2", "sparse_share", "sparse_log", "sparse_best_log", "inv_rank_dense", "inv_rank_sparse", "rrf")
@@ -126,19 +127,18 @@ class SignalScorer:
         self.model = model
         self.signal_source = signal_source
         self.name = "signals"
-        self.notes: list[str] = []
 
     @property
     def calibration_label(self) -> str:
         return f"calibrated (logistic on search signals, {self.model.n_pairs} pairs)"
 
-    def signals(self, query: str, hits: list[Hit]) -> tuple[list[float], list[float]]:
+    def signals(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> tuple[list[float], list[float]]:
         missing = [h for h in hits if DENSE not in h.signals or SPARSE_KEY not in h.signals]
         found: dict[tuple[str, str], dict[str, float]] = {}
         if missing:
             if self.signal_source is None:
                 raise ConfigError("the 'signals' scorer got candidates without search signals and has no store to read them from")
-            found = self.signal_source(query, missing)
+            found = self.signal_source(query, missing, embeddings=embeddings)
         dense, sparse = [], []
         for h in hits:
             sig = h.signals if (DENSE in h.signals and SPARSE_KEY in h.signals) else found.get((h.route or h.item.route, h.item.id), {})
@@ -146,13 +146,12 @@ class SignalScorer:
             sparse.append(float(sig.get(SPARSE_KEY, 0.0)))
         return dense, sparse
 
-    def raw_features(self, query: str, hits: list[Hit]) -> np.ndarray:
-        return features(*self.signals(query, hits))
+    def raw_features(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> np.ndarray:
+        return features(*self.signals(query, hits, embeddings))
 
-    def score(self, query: str, hits: list[Hit]) -> list[float]:
-        if not hits:
-            return []
-        return [float(p) for p in self.model.predict(self.raw_features(query, hits))]
+    def score(self, query: str, hits: list[Hit], *, embeddings: QueryEmbeddings | None = None) -> Scores:
+        values = [float(p) for p in self.model.predict(self.raw_features(query, hits, embeddings))] if hits else []
+        return Scores(values=values, calibrated=True, scorer=self.name)
 
 
 def store_signal_source(cfg: Any, retriever: Any = None):
@@ -161,7 +160,7 @@ def store_signal_source(cfg: Any, retriever: Any = None):
 
     state: dict[str, Any] = {"r": retriever}
 
-    def source(query: str, hits: list[Hit]) -> dict[tuple[str, str], dict[str, float]]:
+    def source(query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> dict[tuple[str, str], dict[str, float]]:
         if state["r"] is None:
             state["r"] = CollectionRetriever(cfg)
         r = state["r"]
@@ -170,7 +169,7 @@ def store_signal_source(cfg: Any, retriever: Any = None):
         for h in hits:
             by_route.setdefault(h.route or h.item.route, []).append(h)
         for route, hs in by_route.items():
-            sig = r.signals_for(query, route, [h.item.id for h in hs])
+            sig = r.signals_for(query, route, [h.item.id for h in hs], embeddings=embeddings)
             for h in hs:
                 out[(route, h.item.id)] = sig.get(h.item.id, {DENSE: 0.0, SPARSE_KEY: 0.0})
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CollectionRetriever"]
+__all__ = ["CollectionRetriever", "UnifiedRetriever", "UnifiedRouter", "ALL_COLLECTIONS"]
 
 
 def __getattr__(name: str) -> Any:
@@ -13,4 +13,8 @@ def __getattr__(name: str) -> Any:
         from mmrag.retrieval.collection import CollectionRetriever
 
         return CollectionRetriever
+    if name in ("UnifiedRetriever", "UnifiedRouter", "ALL_COLLECTIONS"):
+        from mmrag.retrieval import unified
+
+        return getattr(unified, name)
     raise AttributeError(name)

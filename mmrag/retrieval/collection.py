@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PIL import Image
 from qdrant_client import models
 
 from mmrag.config import MMRAGConfig
+from mmrag.embeddings import QueryEmbeddings, query_vector
 from mmrag.encoders import corpus_encoders
 from mmrag.encoders.base import ImageTextEncoder, TextEncoder
 from mmrag.errors import CorpusError
 from mmrag.registry import CorpusRegistry, CorpusSpec
 from mmrag.retrieval.sparse import SPARSE, SparseEncoder
 from mmrag.store.qdrant import IMAGE, TEXT, ChunkHit, VectorStore, open_store
-from mmrag.types import Hit
+from mmrag.types import Hit, SearchResult
 
 #: Keys of ``Hit.signals``: the candidate's dense cosine and sparse (BM25) score for this query.
 DENSE_SIGNAL, SPARSE_SIGNAL = "dense", "sparse"
@@ -36,8 +39,6 @@ class CollectionRetriever:
         self._encoders: dict[str, tuple[TextEncoder, ImageTextEncoder | None]] = {}
         self._sparse: SparseEncoder | None = None
         self._has_sparse: dict[str, bool] = {}
-        #: One-line notes about the last search (e.g. a collection that predates sparse vectors).
-        self.notes: list[str] = []
 
     @property
     def sparse_encoder(self) -> SparseEncoder:
@@ -59,7 +60,7 @@ class CollectionRetriever:
             return models.FusionQuery(fusion=models.Fusion.RRF)
         return models.RrfQuery(rrf=models.Rrf(k=r.rrf_k, weights=r.rrf_weights))
 
-    def _encoders_for(self, spec: CorpusSpec) -> tuple[TextEncoder, ImageTextEncoder | None]:
+    def encoders_for(self, spec: CorpusSpec) -> tuple[TextEncoder, ImageTextEncoder | None]:
         if spec.name not in self._encoders:
             self._encoders[spec.name] = corpus_encoders(self.cfg, spec)
         return self._encoders[spec.name]
@@ -74,28 +75,40 @@ class CollectionRetriever:
         dims, _ = self.store.describe(coll)
         return dims
 
-    def search(self, query: str, route: str, n: int = 20, image: Image.Image | None = None) -> list[Hit]:
+    def search(self, query: str, route: str, n: int = 20, image: Image.Image | None = None, *,
+               embeddings: QueryEmbeddings | None = None) -> SearchResult:
+        """The route's hits, best first; the query is embedded through ``embeddings`` (the question's memo, so a
+        vector the router or another collection already computed is reused) and the time spent is reported."""
+        t_start = time.perf_counter()
+        embeddings = embeddings if embeddings is not None else QueryEmbeddings()
+        embed_before = embeddings.seconds
         spec = self.registry.for_route(route)
         dims = self._check_collection(spec)
-        text_enc, image_enc = self._encoders_for(spec)
+        text_enc, image_enc = self.encoders_for(spec)
         coll = spec.collection_name
-        self.notes = []
+        notes: list[str] = []
         mode = self.mode_for(spec)
         sparse_ok = self.has_sparse(coll)
         if mode != "dense" and not sparse_ok:
-            self.notes.append(
+            notes.append(
                 f"corpus '{spec.name}' was ingested before sparse vectors: searched dense only; "
                 f"re-ingest it (`mmrag ingest --corpus {spec.name} --recreate`) for {mode} search"
             )
             mode = "dense"
         has_text = bool(query.strip())
-        dense_q = text_enc.encode([query])[0] if has_text and (mode != "sparse" or sparse_ok) else None
+        dense_q = embeddings.text(text_enc, query) if has_text and (mode != "sparse" or sparse_ok) else None
         sparse_q = self.sparse_encoder.encode_query(query) if has_text and sparse_ok else None
         if sparse_q is not None and not sparse_q.indices:
             sparse_q = None  # only stopwords: nothing lexical to match
         prefetch: list[tuple[str, np.ndarray | models.SparseVector]] = []
+        image_s = 0.0
         if IMAGE in dims and image_enc is not None:
-            image_q = image_enc.encode_images([image])[0] if image is not None else image_enc.encode_texts([query])[0]
+            if image is not None:
+                t0 = time.perf_counter()
+                image_q = image_enc.encode_images([image])[0]
+                image_s = time.perf_counter() - t0
+            else:
+                image_q = embeddings.image_text(image_enc, query)
             prefetch.append((IMAGE, image_q))
         if mode in ("dense", "hybrid") and dense_q is not None:
             prefetch.insert(0, (TEXT, dense_q))
@@ -103,7 +116,7 @@ class CollectionRetriever:
             prefetch.insert(min(1, len(prefetch)), (SPARSE, sparse_q))
         if not prefetch:  # e.g. sparse mode and a query of stopwords only
             if dense_q is None:
-                dense_q = text_enc.encode([query])[0]
+                dense_q = embeddings.text(text_enc, query)
             prefetch = [(TEXT, dense_q)]
         grouped = spec.granularity != "paragraph"  # only documents and media may have chunk points
         if len(prefetch) == 1:
@@ -124,7 +137,8 @@ class CollectionRetriever:
             matched = g.chunk_text if spec.granularity in ("document", "video") else None
             hits.append(Hit(item=item, score=g.score, rank=len(hits) + 1, route=route, matched_chunk=matched,
                             signals=signals.get(g.item_id, {})))
-        return hits
+        embed_s = embeddings.seconds - embed_before + image_s
+        return SearchResult(hits=hits, embed_s=embed_s, search_s=max(0.0, time.perf_counter() - t_start - embed_s), notes=notes)
 
     def _signals(self, coll: str, ids: list[str], dense_q, sparse_q, grouped: bool,
                  given: dict[str, list[ChunkHit]] | None = None) -> dict[str, dict[str, float]]:
@@ -154,36 +168,15 @@ class CollectionRetriever:
                 out[i][key] = float(found.get(i, 0.0))
         return out
 
-    def signals_for(self, query: str, route: str, item_ids: list[str]) -> dict[str, dict[str, float]]:
+    def signals_for(self, query: str, route: str, item_ids: list[str], *,
+                    embeddings: QueryEmbeddings | None = None) -> dict[str, dict[str, float]]:
         """Search signals of given items of a route (scoring candidates that did not come from ``search``)."""
         spec = self.registry.for_route(route)
         self._check_collection(spec)
-        text_enc, _ = self._encoders_for(spec)
+        text_enc, _ = self.encoders_for(spec)
         coll = spec.collection_name
-        dense_q = text_enc.encode([query])[0]
+        dense_q = query_vector(embeddings, text_enc, query)
         sparse_q = self.sparse_encoder.encode_query(query) if self.has_sparse(coll) else None
         if sparse_q is not None and not sparse_q.indices:
             sparse_q = None
         return self._signals(coll, list(item_ids), dense_q, sparse_q, spec.granularity != "paragraph")
-
-    def search_all(self, query: str, n: int = 20) -> list[Hit]:
-        """Unified search over every non-empty collection, merged by score (the ablation without routing).
-
-        Scores of different collections are cosine similarities of the same text encoder only when the
-        corpora share it; the merge is what a single unified index would do, modality gap included.
-        """
-        hits: list[Hit] = []
-        for spec in self.registry:
-            if not self.store.exists(spec.collection_name) or self.store.count(spec.collection_name) == 0:
-                continue
-            text_enc, _ = self._encoders_for(spec)
-            groups = self.store.search_groups(spec.collection_name, vector=text_enc.encode([query])[0], using=TEXT, limit=n)
-            items = self.store.get_items(spec.collection_name, [g.item_id for g in groups])
-            for g in groups:
-                if g.item_id in items:
-                    hits.append(Hit(item=items[g.item_id], score=g.score, route=spec.route,
-                                    matched_chunk=g.chunk_text if spec.granularity == "document" else None))
-        if not hits:
-            raise CorpusError("no corpus has anything stored: run `mmrag ingest --all`")
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return [h.model_copy(update={"rank": i + 1}) for i, h in enumerate(hits[:n])]

@@ -6,6 +6,8 @@ import time
 
 from PIL import Image
 
+from mmrag.embeddings import QueryEmbeddings
+
 from mmrag.errors import ConfigError
 from mmrag.registry import CorpusRegistry
 from mmrag.routing.dataset import normalise_route
@@ -30,7 +32,7 @@ class FixedRouter:
         self.routes = check_routes(routes, registry, "routing.fixed_routes")
         self._all = registry.all_routes
 
-    def route(self, query: str, image: Image.Image | None = None) -> RouteDecision:
+    def route(self, query: str, image: Image.Image | None = None, *, embeddings: QueryEmbeddings | None = None) -> RouteDecision:
         start = time.perf_counter()
         query = check_query(query)
         probs = {r: (1.0 if r in self.routes else 0.0) for r in self._all}

@@ -15,6 +15,8 @@ import time
 
 from PIL import Image
 
+from mmrag.embeddings import QueryEmbeddings
+
 from mmrag.errors import ServerError
 from mmrag.protocols import Router
 from mmrag.registry import CorpusRegistry
@@ -93,7 +95,7 @@ class LLMRouter:
         return named
 
     # -- the Router protocol -----------------------------------------------------------------
-    def route(self, query: str, image: Image.Image | None = None) -> RouteDecision:
+    def route(self, query: str, image: Image.Image | None = None, *, embeddings: QueryEmbeddings | None = None) -> RouteDecision:
         start = time.perf_counter()
         query = check_query(query)
         try:
@@ -102,25 +104,25 @@ class LLMRouter:
             )
             text = chat_text(data)
         except ServerError as e:
-            return self._fall_back(query, f"llm router failed: {e}", start)
+            return self._fall_back(query, embeddings, f"llm router failed: {e}", start)
         except (KeyError, IndexError, TypeError, AttributeError):
-            return self._fall_back(query, "llm router: the reply has no message text", start)
+            return self._fall_back(query, embeddings, "llm router: the reply has no message text", start)
         probs = self.probabilities_from_logprobs(top_logprobs_of_first_token(data))
         if probs is not None:
             routes = decide(probs, self.tau, self._modalities)
         else:
             routes = self.routes_from_text(text)
             if not routes:
-                return self._fall_back(query, f"llm router: unusable answer {text[:60]!r}", start)
+                return self._fall_back(query, embeddings, f"llm router: unusable answer {text[:60]!r}", start)
             probs = {r: (1.0 if r in routes else 0.0) for r in self.routes}
             routes = decide(probs, self.tau, self._modalities)
         return RouteDecision(query=query, probabilities=probs, routes=routes, router=self.name,
                              latency_ms=(time.perf_counter() - start) * 1000.0)
 
-    def _fall_back(self, query: str, reason: str, start: float) -> RouteDecision:
+    def _fall_back(self, query: str, embeddings: QueryEmbeddings | None, reason: str, start: float) -> RouteDecision:
         if self.fallback is None:
             raise ServerError(f"{reason}; enable routing.llm_fallback to use the trained router instead")
-        decision = self.fallback.route(query)
+        decision = self.fallback.route(query, embeddings=embeddings)
         return decision.model_copy(update={
             "fallback": reason,
             "router": f"{decision.router or 'fallback'} (fallback from llm)",

@@ -8,6 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from mmrag.encoders.base import TextEncoder
+from mmrag.embeddings import QueryEmbeddings
 from mmrag.errors import ConfigError, InputError
 from mmrag.registry import CorpusRegistry
 from mmrag.routing.decision import check_tau, decide, route_modalities
@@ -80,8 +81,10 @@ class TrainedRouter:
     def needs_embedding(self) -> bool:
         return self.model.uses_embedding or self.zero_shot is not None
 
-    def probabilities(self, queries: list[str]) -> list[dict[str, float]]:
-        emb = embed_queries(self.encoder, queries, self.model.max_chars) if self.needs_embedding else None
+    def probabilities(self, queries: list[str], embeddings: QueryEmbeddings | None = None) -> list[dict[str, float]]:
+        # A question's embedding comes from the pipeline's per-question memo, shared with retrieval.
+        encoder = embeddings.bind(self.encoder) if embeddings is not None and self.encoder is not None else self.encoder
+        emb = embed_queries(encoder, queries, self.model.max_chars) if self.needs_embedding else None
         raw = self.model.predict_proba(queries, emb if self.model.uses_embedding else None)
         zero = self.zero_shot.probabilities(emb) if self.zero_shot is not None else None
         out = []
@@ -131,11 +134,11 @@ class TrainedRouter:
         self.probabilities(["warm-up query"])
         return self
 
-    def route(self, query: str, image: Image.Image | None = None) -> RouteDecision:
+    def route(self, query: str, image: Image.Image | None = None, *, embeddings: QueryEmbeddings | None = None) -> RouteDecision:
         # A query image does not change the route: the question text says which corpus answers it.
         start = time.perf_counter()
         query = check_query(query)
-        probs = self.probabilities([query])[0]
+        probs = self.probabilities([query], embeddings)[0]
         routes = decide(probs, self.tau, self._modalities)
         return RouteDecision(
             query=query, probabilities=probs, routes=routes,

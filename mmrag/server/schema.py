@@ -116,7 +116,7 @@ def extra_field(answer: Answer, question: str) -> dict[str, Any]:
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "no_context": answer.no_context,
         "notes": list(answer.notes),
-        "trace": answer.trace,
+        "trace": answer.trace.model_dump(mode="json"),
     }
 
 

@@ -302,7 +302,7 @@ def test_judge_logprobs_with_an_image(vlm: ServerConfig, tmp_path: Path) -> None
 
     cfg = MMRAGConfig(server=vlm, rerank=RerankConfig(scorer="vlm-judge"))
     scorer = load_scorer(cfg)
-    rs = scorer.score(q, hits)
+    rs = scorer.score(q, hits).values
     print(f"[vllm-vision] vlm-judge RS: {rs}")
     assert len(rs) == 2 and all(0.0 <= r <= 1.0 for r in rs)
 
