@@ -24,6 +24,11 @@ class TextEncoderConfig(_Section):
     device: str = "cpu"
     batch_size: int = 32
     max_seq_length: int | None = None
+    query_threads: int | None = Field(
+        default=1, ge=1,
+        description="torch intra-op threads of a process that answers questions, set once when the pipeline loads "
+                    "(process-wide; a query is a tiny forward pass, extra threads only slow it on a busy CPU). "
+                    "null = torch's default. Ingestion does not apply it.")
 
 
 class ImageTextEncoderConfig(_Section):

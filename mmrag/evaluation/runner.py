@@ -152,10 +152,8 @@ class Runner:
     def run(self, variants: list[str], queries: list[BenchQuery], metric: str,
             on_done: Callable[[], None] | None = None) -> dict[str, list[dict[str, Any]]]:
         """Per variant, the per-query records in query order."""
-        # Build every stage once, before worker threads could race to build them.
-        _ = (self.p.router, self.p.retriever, self.p.scorer, self.p.selector)
-        if self.generate:
-            _ = self.p.generator
+        # Build and warm every stage once, so the timings are the stages' work, not model loading.
+        self.p.load(router=True, generator=self.generate)
         out: dict[str, list[dict[str, Any]]] = {}
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             for v in variants:
