@@ -149,8 +149,8 @@ def main() -> None:
         else:
             r = pipe.retrieve(q)
             trace, text, grounding = r.trace(), "", "-"
-        routes = trace["routes"]["routes"]
-        kept = [k["key"] for k in trace["kept"]]
+        routes = trace.decision.routes
+        kept = [k.key for k in trace.kept]
         row = {"q": q, "routes": routes, "route_ok": routes == gold_routes, "gold_kept": (gold in kept) if gold else not kept,
                "kept": kept, "grounding": grounding, "answer": text, "s": round(time.perf_counter() - t0, 2)}
         rows.append(row)
