@@ -64,3 +64,28 @@ def test_a_new_route_is_data(tmp_path):
     assert reg.for_route("table").collection_name == "tables"
     with pytest.raises(CorpusError, match="known routes: none, table"):
         reg.for_route("image")
+
+
+def test_scorer_config_is_a_typed_union_with_a_migration_path(tmp_path):
+    from mmrag.config import CrossEncoderScorerConfig, LLMJudgeScorerConfig, SignalsScorerConfig
+
+    assert isinstance(load_config(None).rerank.scorer, SignalsScorerConfig)
+    # A bare kind is short for the mapping; each kind has its own fields.
+    assert load_config(None, {"rerank.scorer": "bi-encoder"}).rerank.scorer.kind == "bi-encoder"
+    ce = load_config(None, {"rerank.scorer": {"kind": "cross-encoder", "model": "some/ce"}}).rerank.scorer
+    assert isinstance(ce, CrossEncoderScorerConfig) and ce.model == "some/ce"
+    # The judge has its own model, not the generator's.
+    judge = load_config(None, {"rerank.scorer": {"kind": "llm-judge", "model": "judge.gguf"}, "generator.model": "gen.gguf"})
+    assert isinstance(judge.rerank.scorer, LLMJudgeScorerConfig) and judge.rerank.scorer.model == "judge.gguf"
+    # The old one-string forms fail in one line that names the form to write.
+    for old, new in (("none", "{kind: search-score}"), ("cross-encoder:my/model", "{kind: cross-encoder, model: my/model}"),
+                     ("served-reranker:rerank", "{kind: served-reranker, endpoint: rerank}")):
+        with pytest.raises(ConfigError, match="rerank.scorer") as e:
+            load_config(None, {"rerank.scorer": old})
+        assert new in str(e.value) and "\n" not in str(e.value)
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text("rerank:\n  scorer: {kind: cross-encoder}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="rerank.scorer.cross-encoder.model"):
+        load_config(cfg)
+    with pytest.raises(ConfigError, match="rerank.fallback_scorer 'none'"):
+        load_config(None, {"rerank.fallback_scorer": "none"})

@@ -168,3 +168,26 @@ def test_from_config_yaml_dict_and_model(server, repo_root):
     assert q.config.rerank.tau == 0.7 and q.config.rerank.k == 2 and q.config.data_path == p.config.data_path
     with pytest.raises(ConfigError, match="rerank.tau"):
         Pipeline.from_config(config_dict(server.base_url), {"rerank.tau": "high"})
+
+
+def test_one_query_embedding_per_encoder_per_question(pipe):
+    from mmrag.encoders.text import SentenceTransformerEncoder
+
+    pipe.load(router=True, generator=False)  # model loading and warm-up are not per-question work
+    calls = []
+    encode = SentenceTransformerEncoder.encode
+
+    def counted(self, texts, **kw):
+        calls.append(list(texts))
+        return encode(self, texts, **kw)
+
+    SentenceTransformerEncoder.encode = counted
+    try:
+        r = pipe.retrieve(BEES)  # the trained router embeds it; the retriever and the scorer reuse that vector
+        assert r.decision.routes == ["paragraph"] and r.selection.kept
+        assert calls == [[BEES]] and r.embeddings.calls == 1
+        calls.clear()
+        two = pipe.retrieve(BEES, routes=["paragraph", "image"])  # two collections, one text encoder
+        assert set(two.candidates) == {"paragraph", "image"} and calls == [[BEES]]
+    finally:
+        SentenceTransformerEncoder.encode = encode
