@@ -14,7 +14,7 @@ from rich.console import Console
 from mmrag.render import print_answer
 from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig
 from mmrag.generate import Attributor, load_generator, neutralise
-from mmrag.types import Answer, Hit, Item, ScoredHit
+from mmrag.types import Answer, Hit, Item, KeptTrace, ScoredHit, Trace
 
 ETNA = "Mount Etna is an active stratovolcano on the east coast of Sicily. It is about 3,357 metres high."
 KEA = "The kea is a large parrot that lives in the alpine regions of the South Island of New Zealand."
@@ -111,10 +111,10 @@ def test_uncited_answer_is_attributed_to_the_source_it_restates(stub_server, tex
     assert ans.grounding == "attributed"
     assert [(c.number, c.key, c.kind) for c in ans.citations] == [(2, "etna#0", "attributed")]
     assert ans.citations[0].score is not None and ans.citations[0].score >= 0.5
-    att = ans.trace["attribution"]
+    att = ans.trace.generator["attribution"]
     assert att["grounding"] == "attributed" and att["method"] == "embedding+lexical"
     assert [s["source"] for s in att["sentences"]] == [2]  # "Hope that helps!" is not checked
-    assert ans.trace["citations"] == [{"number": 2, "key": "etna#0", "kind": "attributed", "score": ans.citations[0].score}]
+    assert ans.trace.generator["citations"] == [{"number": 2, "key": "etna#0", "kind": "attributed", "score": ans.citations[0].score}]
 
 
 def test_answer_matching_no_source_is_unsupported(stub_server, text_encoder) -> None:
@@ -122,7 +122,7 @@ def test_answer_matching_no_source_is_unsupported(stub_server, text_encoder) -> 
     ans = _gen(stub_server, "The answer is: rinse the filter 10 times with vinegar.", encoder=text_encoder) \
         .generate("How often do I rinse it?", kept)
     assert ans.grounding == "unsupported" and ans.citations == []
-    s = ans.trace["attribution"]["sentences"][0]
+    s = ans.trace.generator["attribution"]["sentences"][0]
     assert s["source"] is None and s["score"] < 0.5
 
 
@@ -131,7 +131,7 @@ def test_out_of_range_numbers_are_dropped_and_noted(stub_server) -> None:
     ans = _gen(stub_server, "Etna is about 3,357 metres high [2].").generate("How high is Etna?", kept)
     assert all(c.number == 1 for c in ans.citations)  # never the unsent [2]
     assert any(n == "the answer cites [2] but only 1 source was sent: dropped" for n in ans.notes)
-    assert ans.trace["attribution"]["dropped_numbers"] == [2]
+    assert ans.trace.generator["attribution"]["dropped_numbers"] == [2]
     # Attributed instead: the sentence restates the one source that was sent.
     assert ans.grounding == "attributed" and ans.citations[0].kind == "attributed"
 
@@ -171,15 +171,15 @@ def test_attributor_picks_the_supporting_source_or_none(encoder, text_encoder) -
 
 
 def test_render_marks_cited_and_attributed_sources(stub_server) -> None:
-    kept_trace = [{"key": "kea#0", "route": "paragraph", "rs": 0.9, "title": "Kea"},
-                  {"key": "etna#0", "route": "paragraph", "rs": 0.6, "title": "Etna"}]
+    kept_trace = [KeptTrace(key="kea#0", id="kea#0", route="paragraph", rs=0.9, score=0.9, source="k", title="Kea"),
+                  KeptTrace(key="etna#0", id="etna#0", route="paragraph", rs=0.6, score=0.6, source="e", title="Etna")]
     kept = [_sh(_item("kea#0", KEA, title="Kea"), 0.9), _sh(_item("etna#0", ETNA, title="Etna"), 0.6)]
     for reply, needles in [("Etna is on the east coast of Sicily.", ["2~", "no citation written; attributed to [2]"]),
                            ("It is on Sicily [2].", ["2*", "cited by the model: [2]"]),
                            ("Bananas are yellow berries.", ["unsupported"])]:
         ans = _gen(stub_server, reply).generate("Where is Etna?", kept)
         out = io.StringIO()
-        print_answer(Console(file=out, width=120, color_system=None), ans.model_copy(update={"trace": {"kept": kept_trace}}))
+        print_answer(Console(file=out, width=120, color_system=None), ans.model_copy(update={"trace": Trace(kept=kept_trace)}))
         for needle in needles:
             assert needle in out.getvalue(), out.getvalue()
 
