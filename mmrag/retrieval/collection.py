@@ -10,7 +10,7 @@ from qdrant_client import models
 
 from mmrag.config import MMRAGConfig
 from mmrag.embeddings import QueryEmbeddings, query_vector
-from mmrag.encoders import corpus_encoders
+from mmrag.encoders import corpus_encoders, load_text_encoder
 from mmrag.encoders.base import ImageTextEncoder, TextEncoder
 from mmrag.errors import CorpusError
 from mmrag.registry import CorpusRegistry, CorpusSpec
@@ -39,6 +39,14 @@ class CollectionRetriever:
         self._encoders: dict[str, tuple[TextEncoder, ImageTextEncoder | None]] = {}
         self._sparse: SparseEncoder | None = None
         self._has_sparse: dict[str, bool] = {}
+
+    def warm_up(self) -> "CollectionRetriever":
+        """Loads what any first search needs: the sparse encoder (stemmer, stopwords) and the corpora's text encoders
+        (an image–text model loads with the first search of a media route, as only those need it)."""
+        self.sparse_encoder.encode_query("warm up")
+        for spec in self.registry:
+            load_text_encoder(self.cfg.encoders.text, spec.encoders.text)
+        return self
 
     @property
     def sparse_encoder(self) -> SparseEncoder:
