@@ -24,6 +24,12 @@ class TextEncoderConfig(_Section):
     device: str = "cpu"
     batch_size: int = 32
     max_seq_length: int | None = None
+    runtime: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="onnx: run with onnxruntime from an ONNX export made once into the user cache (fast start); "
+                    "torch: transformers/sentence-transformers; auto: onnx on CPU for plain sentence-transformers "
+                    "models (Transformer + Pooling + Normalize), else torch.",
+    )
 
 
 class ImageTextEncoderConfig(_Section):

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import numpy as np
 
 from mmrag.encoders.base import l2_normalise
+from mmrag.encoders.torch_threads import threads_for_batch
 from mmrag.errors import ModelError
 from mmrag.model_refs import resolve_model_ref
-
-
-_THREADS_LOCK = threading.Lock()
-#: Batches up to this size (a query or a few) run on one torch thread.
-SMALL_BATCH = 4
-
-
-@contextmanager
-def _one_torch_thread():
-    """A query is a tiny forward pass: extra intra-op threads only add synchronisation, and on a busy
-    CPU they make it ~10x slower (measured 635 ms vs 43 ms per query under load). Restores the setting."""
-    import torch
-
-    with _THREADS_LOCK:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
 
 
 class SentenceTransformerEncoder:
@@ -64,10 +42,12 @@ class SentenceTransformerEncoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         kwargs = dict(batch_size=batch_size or self.batch_size, show_progress_bar=progress,
                       convert_to_numpy=True, normalize_embeddings=True)
-        if len(texts) <= SMALL_BATCH:
-            with _one_torch_thread():
-                return l2_normalise(self._model.encode(list(texts), **kwargs))
-        return l2_normalise(self._model.encode(list(texts), **kwargs))
+        with threads_for_batch(len(texts)):
+            return l2_normalise(self._model.encode(list(texts), **kwargs))
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.tokenize(text))
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
+        return [tuple(o) for o in enc["offset_mapping"]]
