@@ -39,10 +39,17 @@ class Counting:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
         self.texts: Counter[str] = Counter()
-        from mmrag.encoders.image_text import HFImageTextEncoder
-        from mmrag.encoders.text import SentenceTransformerEncoder
+        import importlib
 
-        for cls, names in ((SentenceTransformerEncoder, ("encode",)), (HFImageTextEncoder, ("encode_texts", "encode_images"))):
+        # Every encoder class this version of mmrag has (ONNX, transformers, sentence-transformers, image-text).
+        for module, cls_name, names in (("mmrag.encoders.text", "SentenceTransformerEncoder", ("encode",)),
+                                        ("mmrag.encoders.transformers_text", "TransformersTextEncoder", ("encode",)),
+                                        ("mmrag.encoders.onnx_text", "OnnxTextEncoder", ("encode",)),
+                                        ("mmrag.encoders.image_text", "HFImageTextEncoder", ("encode_texts", "encode_images"))):
+            try:
+                cls = getattr(importlib.import_module(module), cls_name)
+            except (ImportError, AttributeError):
+                continue
             for name in names:
                 self._wrap(cls, name)
 
@@ -131,6 +138,7 @@ def main() -> None:
     from mmrag.encoders import corpus_encoders
 
     encoder, _ = corpus_encoders(p.config, spec)
+    print(f"text encoder: {type(encoder).__name__}")
     store, coll, n = p.retriever.store, spec.collection_name, p.config.rerank.n_candidates
     grouped = spec.granularity != "paragraph"
     emb, search, given, routed = [], [], [], []

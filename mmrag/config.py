@@ -29,6 +29,12 @@ class TextEncoderConfig(_Section):
         description="torch intra-op threads of a process that answers questions, set once when the pipeline loads "
                     "(process-wide; a query is a tiny forward pass, extra threads only slow it on a busy CPU). "
                     "null = torch's default. Ingestion does not apply it.")
+    runtime: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="onnx: run with onnxruntime from an ONNX export made once into the user cache (fast start); "
+                    "torch: transformers/sentence-transformers; auto: onnx on CPU for plain sentence-transformers "
+                    "models (Transformer + Pooling + Normalize), else torch.",
+    )
 
 
 class ImageTextEncoderConfig(_Section):

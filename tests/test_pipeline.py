@@ -171,17 +171,18 @@ def test_from_config_yaml_dict_and_model(server, repo_root):
 
 
 def test_one_query_embedding_per_encoder_per_question(pipe):
-    from mmrag.encoders.text import SentenceTransformerEncoder
+    from mmrag.encoders import load_text_encoder
 
     pipe.load(router=True, generator=False)  # model loading and warm-up are not per-question work
+    enc_cls = type(load_text_encoder(pipe.config.encoders.text))  # the shared encoder's class (ONNX or torch)
     calls = []
-    encode = SentenceTransformerEncoder.encode
+    encode = enc_cls.encode
 
     def counted(self, texts, **kw):
         calls.append(list(texts))
         return encode(self, texts, **kw)
 
-    SentenceTransformerEncoder.encode = counted
+    enc_cls.encode = counted
     try:
         r = pipe.retrieve(BEES)  # the trained router embeds it; the retriever and the scorer reuse that vector
         assert r.decision.routes == ["paragraph"] and r.selection.kept
@@ -190,4 +191,4 @@ def test_one_query_embedding_per_encoder_per_question(pipe):
         two = pipe.retrieve(BEES, routes=["paragraph", "image"])  # two collections, one text encoder
         assert set(two.candidates) == {"paragraph", "image"} and calls == [[BEES]]
     finally:
-        SentenceTransformerEncoder.encode = encode
+        enc_cls.encode = encode

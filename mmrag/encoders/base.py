@@ -20,6 +20,10 @@ class TextEncoder(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) character offsets of the text's tokens, special tokens left out (for chunking)."""
+        ...
+
 
 @runtime_checkable
 class ImageTextEncoder(Protocol):

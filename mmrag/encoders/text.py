@@ -9,21 +9,6 @@ from mmrag.errors import ModelError
 from mmrag.model_refs import resolve_model_ref
 
 
-def set_torch_threads(n: int | None) -> None:
-    """Set torch's intra-op thread count for this process, once, when a pipeline warms up (None: leave it).
-
-    It is process-wide, so it is never flipped per call (threads encoding at the same time would race on it).
-    A query is a tiny forward pass: on a busy CPU, extra intra-op threads only add synchronisation (measured on
-    this 2-core machine under load: 375 ms per query embedding with 2 threads, 29 ms with 1).
-    """
-    if n is None:
-        return
-    import torch
-
-    if torch.get_num_threads() != n:
-        torch.set_num_threads(n)
-
-
 class SentenceTransformerEncoder:
     """Wraps ``SentenceTransformer``; queries and passages share one space."""
 
@@ -60,3 +45,7 @@ class SentenceTransformerEncoder:
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.tokenize(text))
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
+        return [tuple(o) for o in enc["offset_mapping"]]

@@ -15,11 +15,10 @@ def chunk_text(text: str, encoder: TextEncoder, chunk_tokens: int, overlap_token
     """Chunks of at most chunk_size tokens overlapping by overlap_tokens; slices of the original text."""
     size = chunk_size(encoder, chunk_tokens)
     overlap = max(0, min(overlap_tokens, size // 2))
-    tok = getattr(encoder, "tokenizer", None)
-    if tok is not None:
-        enc = tok(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
-        spans = [tuple(o) for o in enc["offset_mapping"]]
-    else:  # an encoder without a HF tokenizer: whitespace words approximate tokens
+    token_spans = getattr(encoder, "token_spans", None)
+    if callable(token_spans):
+        spans = token_spans(text)
+    else:  # an encoder that cannot say where its tokens are: whitespace words approximate tokens
         import re
 
         spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]

@@ -99,12 +99,12 @@ class Stages:
     def warm_up(self, names: tuple[str, ...]) -> None:
         """Build the named stages and load their models now (otherwise the first question pays for it).
 
-        Also sets the process's torch thread count for answering questions (encoders.text.query_threads), here,
+        Then sets the process's torch thread count for answering questions (encoders.text.query_threads), here,
         once, rather than per call."""
-        from mmrag.encoders.text import set_torch_threads
+        from mmrag.encoders.torch_threads import set_torch_threads
 
-        set_torch_threads(self.config.encoders.text.query_threads)
         for name in names:
             warm = getattr(self.get(name), "warm_up", None)
             if callable(warm):
                 warm()
+        set_torch_threads(self.config.encoders.text.query_threads)
