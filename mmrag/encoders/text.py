@@ -32,16 +32,16 @@ class SentenceTransformerEncoder:
         if max_seq_length:
             self._model.max_seq_length = max_seq_length
         dim_fn = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(dim_fn())
-        self.max_tokens = int(self._model.max_seq_length)
+        self.dim = int(dim_fn() or 0)
+        self.max_tokens = int(self._model.max_seq_length or 512)
         self.tokenizer = self._model.tokenizer
 
     def encode(self, texts: list[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        kwargs = dict(batch_size=batch_size or self.batch_size, show_progress_bar=progress,
-                      convert_to_numpy=True, normalize_embeddings=True)
-        return l2_normalise(self._model.encode(list(texts), **kwargs))
+        vectors = self._model.encode(list(texts), batch_size=batch_size or self.batch_size,
+                                     show_progress_bar=progress, convert_to_numpy=True, normalize_embeddings=True)
+        return l2_normalise(vectors)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.tokenize(text))
