@@ -38,10 +38,10 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         route_list = parse_routes(routes)
         # Every mistake that needs no model (question, routes, k, tau, image, registry, store lock) fails now.
         picture = pipe.check(question, image, routes=route_list, k=k, tau=tau, n_candidates=n_candidates)
-        # Load the models first so the trace's timings are the stages' work, not model loading;
-        # the spinner goes to stderr so --json output stays clean.
+        # Load the models first so the trace's timings are the stages' work, not model loading; the
+        # generator's model loads while the question is retrieved. The spinner goes to stderr (--json stays clean).
         with err_console.status("loading the models…"):
-            pipe.load(router=route_list is None)
+            pipe.load(router=route_list is None, generator=False)
         answer = pipe.ask(question, image=picture, routes=route_list, k=k, tau=tau, n_candidates=n_candidates)
         if as_json:
             typer.echo(answer.model_dump_json(indent=2))
