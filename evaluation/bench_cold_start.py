@@ -127,7 +127,7 @@ def main() -> None:
         print(f"| {label} | {statistics.median(w):.2f} | {min(w):.2f} | {max(w):.2f} |")
     before, after = (statistics.median(w) for w in walls.values())
     print(f"\nspeed-up: {before / after:.2f}x (goal ≥ 3x)")
-    stages = ("route", "embed", "search", "rerank", "generate")
+    stages = ("route", "embed", "search", "rerank", "load_generator", "generate")
     t = traces["this tree"]
     print("this tree, median stage seconds inside the run: "
           + ", ".join(f"{s} {statistics.median(x['timings'].get(s, 0.0) for x in t):.3f}" for s in stages))
