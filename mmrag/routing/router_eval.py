@@ -87,13 +87,16 @@ def evaluate_router(router: Router, data: list[LabelledQuery], labels: list[str]
 
 
 def cross_validate(data: list[LabelledQuery], labels: list[str], encoder: TextEncoder | None, modalities: dict,
-                   options: TrainOptions | None = None, k: int = 5, tau: float = 0.5, progress: bool = False) -> RoutingReport:
-    """Stratified k-fold (by primary route, fixed seed): train on k-1 folds, route the held-out fold."""
+                   options: TrainOptions | None = None, k: int = 5, tau: float = 0.5, progress: bool = False,
+                   embeddings: np.ndarray | None = None) -> RoutingReport:
+    """Stratified k-fold (by primary route, seed 0): train on k-1 folds, route the held-out fold."""
     from sklearn.model_selection import StratifiedKFold
 
     opts = options or TrainOptions()
     texts = [d.query for d in data]
-    emb = embed_queries(encoder, texts, opts.max_chars, progress=progress) if opts.features != "tfidf" else None
+    emb = None
+    if opts.features != "tfidf":
+        emb = embeddings if embeddings is not None else embed_queries(encoder, texts, opts.max_chars, progress=progress)
     y = [d.primary for d in data]
     counts = {r: y.count(r) for r in set(y)}
     # Routes rarer than k cannot be stratified; they are still predicted, just unevenly spread over folds.

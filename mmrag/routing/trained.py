@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from mmrag.encoders.base import TextEncoder
@@ -80,8 +81,12 @@ class TrainedRouter:
     def needs_embedding(self) -> bool:
         return self.model.uses_embedding or self.zero_shot is not None
 
-    def probabilities(self, queries: list[str]) -> list[dict[str, float]]:
-        emb = embed_queries(self.encoder, queries, self.model.max_chars) if self.needs_embedding else None
+    def probabilities(self, queries: list[str], embeddings: np.ndarray | None = None) -> list[dict[str, float]]:
+        """Every registry route's probability per query; ``embeddings`` (rows aligned with ``queries``, from this
+        router's encoder) lets a caller that already embedded the queries share that work."""
+        emb = None
+        if self.needs_embedding:
+            emb = embeddings if embeddings is not None else embed_queries(self.encoder, queries, self.model.max_chars)
         raw = self.model.predict_proba(queries, emb if self.model.uses_embedding else None)
         zero = self.zero_shot.probabilities(emb) if self.zero_shot is not None else None
         out = []
@@ -131,11 +136,12 @@ class TrainedRouter:
         self.probabilities(["warm-up query"])
         return self
 
-    def route(self, query: str, image: Image.Image | None = None) -> RouteDecision:
+    def route(self, query: str, image: Image.Image | None = None, embedding: np.ndarray | None = None) -> RouteDecision:
+        """``embedding``: the query's vector from this router's text encoder, when the caller has it already."""
         # A query image does not change the route: the question text says which corpus answers it.
         start = time.perf_counter()
         query = check_query(query)
-        probs = self.probabilities([query])[0]
+        probs = self.probabilities([query], None if embedding is None else np.asarray(embedding).reshape(1, -1))[0]
         routes = decide(probs, self.tau, self._modalities)
         return RouteDecision(
             query=query, probabilities=probs, routes=routes,
