@@ -195,7 +195,7 @@ def test_shipped_router_routes_clear_queries(shipped):
     }
     for query, route in cases.items():
         d = shipped.route(query)
-        assert set(d.probabilities) == {"none", "paragraph", "document", "image", "clip", "video"}
+        assert set(d.probabilities) == {"none", "paragraph", "document", "image", "clip", "video", "page", "audio"}
         assert d.routes == [route], (query, d.probabilities)
         assert d.router == "trained" and d.latency_ms > 0
 
@@ -217,7 +217,7 @@ def test_fixed_router_and_unknown_routes(registry):
     r = load_router(MMRAGConfig(routing=RoutingConfig(kind="fixed", fixed_routes=["paragraph", "image"])), registry)
     d = r.route("anything")
     assert d.routes == ["paragraph", "image"] and d.probabilities["image"] == 1.0 and d.probabilities["none"] == 0.0
-    with pytest.raises(ConfigError, match="unknown route 'tables'; known routes: none, paragraph, document, image, clip, video"):
+    with pytest.raises(ConfigError, match="unknown route 'tables'; known routes: none, paragraph, document, image, clip, video, page, audio"):
         FixedRouter(["tables"], registry)
     with pytest.raises(ConfigError, match="routing.tau"):
         load_config(None, {"routing.tau": 1.5})
@@ -230,7 +230,7 @@ def _llm(stub_server, registry, fallback=None):
 
 
 def test_llm_router_reads_letter_logprobs(stub_server, registry):
-    # Letters follow registry order: A none, B paragraph, C document, D image, E clip, F video.
+    # Letters follow registry order: A none, B paragraph, C document, D image, E clip, F video, G page, H audio.
     stub_server.responder = lambda path, body: Reply(body=chat_completion("D", logprobs={"D": -0.2, " B": -2.0, "B": -3.0, "x": -1.0}))
     d = _llm(stub_server, registry).route("What colour is the Golden Gate Bridge?")
     assert d.routes == ["image"] and d.router == "llm" and d.fallback is None
@@ -282,7 +282,7 @@ def test_cli_train_route_and_eval(tmp_path, repo_root, small_set, monkeypatch):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["route", "How do I fold a paper boat?", "--router", str(tmp_path / "r"), "--json"])
     assert res.exit_code == 0, res.output
-    assert set(json.loads(res.stdout)["probabilities"]) == {"none", "paragraph", "document", "image", "clip", "video"}
+    assert set(json.loads(res.stdout)["probabilities"]) == {"none", "paragraph", "document", "image", "clip", "video", "page", "audio"}
     res = runner.invoke(app, ["eval", "routing", "--data", str(data), "--router", str(tmp_path / "r"), "--json",
                               "--out", str(tmp_path / "ev")])
     assert res.exit_code == 0, res.output

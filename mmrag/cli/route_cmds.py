@@ -93,6 +93,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         data: list[Path] = typer.Option(..., "--data", help="JSONL with 'query' and 'route' (or 'routes') per line; repeat to train on several files."),
         out: Path = typer.Option(..., "--out", help="Folder to write the router artefact to."),
         features: str = typer.Option("embed+tfidf", "--features", help="embed+tfidf (default), tfidf (baseline) or embed."),
+        weight: Optional[list[float]] = typer.Option(None, "--weight", help="Weight of each --data file's queries, in the same order (default 1 each)."),
         model_kind: Optional[str] = typer.Option(None, "--model", help="softmax over route sets (default) or ovr (one sigmoid per route)."),
         c: Optional[float] = typer.Option(None, "--C", help="Inverse regularisation strength (default 10)."),
         balanced: Optional[bool] = typer.Option(None, "--balanced/--no-balanced", help="Weigh routes inversely to their frequency (default: no)."),
@@ -102,6 +103,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     ) -> None:
         """Train a router on labelled queries and save it (JSON + NPZ, no pickle) with its provenance."""
         from datetime import datetime, timezone
+
+        import numpy as np
 
         from mmrag.errors import InputError
         from mmrag.routing.dataset import load_labelled
@@ -114,19 +117,25 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         registry = _registry(cfg)
         if cv == 1 or cv < 0:
             raise InputError(f"--cv {cv}: give 0 (no cross-validation) or a number of folds of at least 2")
+        weights = list(weight or [1.0] * len(data))
+        if len(weights) != len(data) or any(w <= 0 for w in weights):
+            raise InputError(f"--weight: give one positive weight per --data file ({len(data)} files, {len(weights)} weights)")
         parts = [load_labelled(f, registry.all_routes) for f in data]
         rows = [r for part in parts for r in part]
+        sample_weight = np.concatenate([np.full(len(p), w) for p, w in zip(parts, weights)])
         opts = _options(features, c, balanced, model_kind)
+        if opts.model == "ovr" and any(w != 1.0 for w in weights):
+            raise InputError("--weight needs the softmax model (--model softmax)")
         encoder = _encoder(cfg) if opts.features != "tfidf" else None
         emb = embed_queries(encoder, [r.query for r in rows], opts.max_chars, progress=True) if encoder is not None else None
-        model = train_model(rows, registry.all_routes, encoder, opts, embeddings=emb)
-        model.meta["data"] = _provenance(list(data), [len(p) for p in parts])
+        model = train_model(rows, registry.all_routes, encoder, opts, embeddings=emb, sample_weight=sample_weight)
+        model.meta["data"] = [{**d, "weight": w} for d, w in zip(_provenance(list(data), [len(p) for p in parts]), weights)]
         model.meta["trained_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         # Which modality each label had: a registry without a route hands its share to a sibling granularity.
         model.meta["modalities"] = route_modalities(registry)
         if cv:
             rep = cross_validate(rows, registry.all_routes, encoder, route_modalities(registry), opts, k=cv,
-                                 tau=cfg.routing.tau, embeddings=emb)
+                                 tau=cfg.routing.tau, embeddings=emb, sample_weight=sample_weight)
             model.meta["cv"] = {"k": cv, "seed": 0, "stratified_by": "primary route", "n": rep.n, "accuracy": round(rep.accuracy, 4),
                                 "macro_f1": round(rep.macro_f1, 4), "top1_accuracy": round(rep.top1_accuracy, 4)}
             err_console.print(f"{cv}-fold cv: accuracy {rep.accuracy:.2%}, macro-F1 {rep.macro_f1:.3f}")

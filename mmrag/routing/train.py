@@ -46,8 +46,10 @@ def train_model(
     options: TrainOptions | None = None,
     embeddings: np.ndarray | None = None,
     progress: bool = False,
+    sample_weight: np.ndarray | None = None,
 ) -> RouterModel:
-    """Fit a router deterministically; ``embeddings`` may be precomputed (rows aligned with ``data``)."""
+    """Fit a router deterministically; ``embeddings`` may be precomputed (rows aligned with ``data``);
+    ``sample_weight`` (softmax kind) weighs each labelled query, e.g. a small hand-written set against a large one."""
     from sklearn.linear_model import LogisticRegression
 
     opts = options or TrainOptions()
@@ -80,7 +82,7 @@ def train_model(
     )
     x = model.features(texts, embeddings if use_embed else None)
     if opts.model == "softmax":
-        _fit_softmax(model, x, data, labels, opts)
+        _fit_softmax(model, x, data, labels, opts, sample_weight)
         return model
     coef = np.zeros((len(labels), x.shape[1]), dtype=np.float32)
     # A route with no positive example is never predicted (p ~ 0), rather than guessed.
@@ -103,7 +105,8 @@ def train_model(
     return model
 
 
-def _fit_softmax(model: RouterModel, x, data: list[LabelledQuery], labels: list[str], opts: TrainOptions) -> None:
+def _fit_softmax(model: RouterModel, x, data: list[LabelledQuery], labels: list[str], opts: TrainOptions,
+                 sample_weight: np.ndarray | None = None) -> None:
     """One multinomial logistic regression whose classes are the route sets present in ``data``."""
     from sklearn.linear_model import LogisticRegression
 
@@ -114,10 +117,10 @@ def _fit_softmax(model: RouterModel, x, data: list[LabelledQuery], labels: list[
     coef = np.zeros((len(sets), x.shape[1]), dtype=np.float32)
     intercept = np.zeros(len(sets), dtype=np.float32)
     if len(sets) == 2:  # sklearn fits one row for two classes: softmax over [0, w] is that sigmoid
-        clf = LogisticRegression(C=opts.C, class_weight="balanced" if opts.balanced else None, max_iter=3000, random_state=0).fit(x, y)
+        clf = LogisticRegression(C=opts.C, class_weight="balanced" if opts.balanced else None, max_iter=3000, random_state=0).fit(x, y, sample_weight=sample_weight)
         coef[1], intercept[1] = clf.coef_[0], clf.intercept_[0]
     elif len(sets) > 2:
-        clf = LogisticRegression(C=opts.C, class_weight="balanced" if opts.balanced else None, max_iter=3000, random_state=0).fit(x, y)
+        clf = LogisticRegression(C=opts.C, class_weight="balanced" if opts.balanced else None, max_iter=3000, random_state=0).fit(x, y, sample_weight=sample_weight)
         coef[:], intercept[:] = clf.coef_, clf.intercept_
     model.kind, model.sets = "softmax", [list(s) for s in sets]
     model.coef, model.intercept = coef, intercept
