@@ -112,6 +112,34 @@ def test_train_save_load_round_trip_is_exact_and_pickle_free(tmp_path, registry,
     np.testing.assert_allclose(loaded.predict_proba(queries, emb), model.predict_proba(queries, emb), rtol=1e-5, atol=1e-6)
 
 
+def test_softmax_over_route_sets_gives_two_route_questions_two_routes(tmp_path, registry, text_encoder, small_set, small_emb):
+    pairs = [LabelledQuery(query=q, routes=["paragraph", "image"]) for q in (
+        "When was the lighthouse built, and what colour is its lantern?", "Who designed the tower and what does its top look like?",
+        "When did the ferry start sailing, and what colour is its hull?", "Who founded the market hall, and what does its roof look like?",
+        "When was the castle finished, and what shape are its windows?", "Who built the windmill, and what colour are its sails?")]
+    emb = np.vstack([small_emb, text_encoder.encode([p.query for p in pairs])])
+    model = train_model(small_set + pairs, registry.all_routes, text_encoder, embeddings=emb)
+    assert model.kind == "softmax" and ["paragraph", "image"] in model.sets and len(model.sets) == len(registry.all_routes) + 1
+    q = ["When was the old mill opened, and what colour is its door?", "What is 9 times 7?"]
+    p = model.predict_proba(q, text_encoder.encode(q))
+    # A route's probability sums the sets holding it: the set probabilities themselves sum to one.
+    assert np.all(p <= 1.0) and abs(p[1].sum() - 1.0) < 1e-5
+    router = TrainedRouter(model, registry, text_encoder)
+    assert set(router.route(q[0]).routes) == {"paragraph", "image"}
+    # The same decision from an embedding the caller already has (shared with retrieval).
+    d = router.route(q[1], embedding=text_encoder.encode([q[1]])[0])
+    assert d.probabilities == pytest.approx(router.route(q[1]).probabilities, abs=1e-6)
+    # A format-1 (one sigmoid per route) artefact still loads and predicts as before.
+    ovr = train_model(small_set, registry.all_routes, text_encoder, TrainOptions(model="ovr"), embeddings=small_emb)
+    ovr.save(tmp_path / "ovr")
+    meta = json.loads((tmp_path / "ovr" / "router.json").read_text())
+    meta["format"] = "mmrag-router/1"
+    (tmp_path / "ovr" / "router.json").write_text(json.dumps(meta))
+    old = RouterModel.load(tmp_path / "ovr")
+    assert old.kind == "ovr"
+    np.testing.assert_allclose(old.predict_proba(q, text_encoder.encode(q)), ovr.predict_proba(q, text_encoder.encode(q)), rtol=1e-5, atol=1e-6)
+
+
 def test_artefact_for_another_encoder_is_refused(tmp_path, registry, text_encoder, small_set, small_emb):
     model = train_model(small_set, registry.all_routes, text_encoder, TrainOptions(features="embed"), embeddings=small_emb)
 
@@ -280,6 +308,19 @@ def test_cli_train_route_and_eval(tmp_path, repo_root, small_set, monkeypatch):
     runner = CliRunner()
     res = runner.invoke(app, ["router", "train", "--data", str(data), "--out", str(tmp_path / "r"), "--features", "tfidf"])
     assert res.exit_code == 0, res.output
+    # Provenance: each data file with its count and hash, the date, and cross-validated figures when asked.
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"query": "Show me the table on page 4 of the lease PDF.", "route": "page"}) + "\n")
+    res = runner.invoke(app, ["router", "train", "--data", str(data), "--data", str(extra), "--weight", "1", "--weight", "2",
+                              "--cv", "2", "--out", str(tmp_path / "r2"), "--features", "tfidf"])
+    assert res.exit_code == 0, res.output
+    meta = json.loads((tmp_path / "r2" / "router.json").read_text())["meta"]
+    import hashlib
+    assert [(d["file"], d["queries"], d["weight"]) for d in meta["data"]] == [("train.jsonl", len(small_set), 1.0), ("extra.jsonl", 1, 2.0)]
+    assert meta["data"][1]["sha256"] == hashlib.sha256(extra.read_bytes()).hexdigest() and meta["trained_at"].endswith("Z")
+    assert meta["cv"]["k"] == 2 and meta["cv"]["seed"] == 0 and 0.3 < meta["cv"]["accuracy"] <= 1.0
+    res = runner.invoke(app, ["router", "train", "--data", str(data), "--weight", "1", "--weight", "2", "--out", str(tmp_path / "r3")])
+    assert res.exit_code == 1 and "--weight" in res.output
     res = runner.invoke(app, ["route", "How do I fold a paper boat?", "--router", str(tmp_path / "r"), "--json"])
     assert res.exit_code == 0, res.output
     assert set(json.loads(res.stdout)["probabilities"]) == {"none", "paragraph", "document", "image", "clip", "video", "page", "audio"}
