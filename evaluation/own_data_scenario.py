@@ -70,6 +70,21 @@ QUESTIONS = [
 ]
 
 
+# The scenario's corpus registry (also read by evaluation/bench_router.py to measure routing alone).
+REGISTRY = {"corpora": [
+    {"name": "notes", "route": "paragraph", "modality": "text", "granularity": "paragraph",
+     "description": "My personal notes about the garden, the bike and the home network.", "sources": ["notes"]},
+    {"name": "recipes", "route": "recipes", "modality": "text", "granularity": "paragraph",
+     "description": "Cooking and baking recipes: ingredients, quantities, oven temperatures and cooking times.",
+     "examples": ["How much flour goes into the pancake batter?", "At what temperature do I bake the lemon cake?",
+                  "How long do the onions fry for the curry?"], "sources": ["recipes"]},
+    {"name": "photos", "route": "image", "modality": "image", "granularity": "image",
+     "description": "My photos with captions.", "sources": ["photos"]},
+    {"name": "repairs", "route": "clip", "modality": "video", "granularity": "clip",
+     "description": "Moments of my repair videos.", "sources": ["videos"]},
+]}
+
+
 def write_corpus(root: Path) -> Path:
     import av
 
@@ -103,18 +118,7 @@ def write_corpus(root: Path) -> Path:
 
     (root / "videos" / "wheel.srt").write_text(
         "".join(f"{i + 1}\n{ts(a)} --> {ts(b)}\n{text}\n\n" for i, (a, b, text) in enumerate(SUBTITLES)), encoding="utf-8")
-    registry = {"corpora": [
-        {"name": "notes", "route": "paragraph", "modality": "text", "granularity": "paragraph",
-         "description": "My personal notes about the garden, the bike and the home network.", "sources": ["notes"]},
-        {"name": "recipes", "route": "recipes", "modality": "text", "granularity": "paragraph",
-         "description": "Cooking and baking recipes: ingredients, quantities, oven temperatures and cooking times.",
-         "examples": ["How much flour goes into the pancake batter?", "At what temperature do I bake the lemon cake?",
-                      "How long do the onions fry for the curry?"], "sources": ["recipes"]},
-        {"name": "photos", "route": "image", "modality": "image", "granularity": "image",
-         "description": "My photos with captions.", "sources": ["photos"]},
-        {"name": "repairs", "route": "clip", "modality": "video", "granularity": "clip",
-         "description": "Moments of my repair videos.", "sources": ["videos"]},
-    ]}
+    registry = REGISTRY
     (root / "corpora.yaml").write_text(yaml.safe_dump(registry, sort_keys=False), encoding="utf-8")
     config = {"data_dir": "data", "corpora": "corpora.yaml", "ingest": {"paragraph_min_words": 40, "asr": False}}
     (root / "mmrag.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")

@@ -13,7 +13,7 @@ def test_default_pipeline_resolves_paths_relative_to_the_file(repo_root):
     assert cfg.corpora_path == (repo_root / "corpora/demo.yaml").resolve()
     assert cfg.store_path == (repo_root / ".mmrag/qdrant").resolve()
     reg = CorpusRegistry.from_yaml(cfg.corpora_path)
-    assert reg.all_routes == ["none", "paragraph", "document", "image", "clip", "video"]
+    assert reg.all_routes == ["none", "paragraph", "document", "image", "clip", "video", "page", "audio"]
 
 
 def test_overrides_are_yaml_values():

@@ -9,4 +9,5 @@ def test_demo_corpus_has_no_problems(repo_root):
     spec.loader.exec_module(mod)
     assert mod.problems() == []
     keys = mod.item_keys()
-    assert sum(len(v) for v in keys.values()) >= 40 + 6 + 15 + 2
+    assert sum(len(v) for v in keys.values()) >= 40 + 6 + 15 + 2 + 2 + 1
+    assert keys["page"] == {"workshop-factsheet.pdf#page1", "workshop-factsheet.pdf#page2"} and len(keys["audio"]) == 1

@@ -75,5 +75,5 @@ def test_bad_inputs_are_one_line_errors(tmp_path) -> None:
 def test_demo_benchmark_declaration_loads_every_question(repo_root) -> None:
     spec = load_benchmark(str(repo_root / "evaluation" / "benchmarks" / "demo.yaml"))
     qs = spec.load()
-    assert len(qs) == 39 and spec.answer_metric == "contains"
+    assert len(qs) == 45 and spec.answer_metric == "contains"
     assert all(q.routes for q in qs) and sum(not q.relevant for q in qs) == 6  # the six 'none' questions

@@ -37,7 +37,7 @@ def test_ask_routes_retrieves_reranks_and_cites(pipe, server):
     answer = pipe.ask(BEES)
     t = answer.trace
     assert t.decision.router == "trained" and "paragraph" in t.decision.routes
-    assert set(t.decision.probabilities) == {"none", "paragraph", "document", "image", "clip", "video"}
+    assert set(t.decision.probabilities) == {"none", "paragraph", "document", "image", "clip", "video", "page", "audio"}
     assert list(t.timings) == STAGES and all(v >= 0 for v in t.timings.values())
     assert t.timings["embed"] > 0  # the query was embedded, and measured apart from the search
     rows = t.candidates["paragraph"]

@@ -10,6 +10,7 @@ from openai_stub import Reply, chat_completion
 from typer.testing import CliRunner
 
 from mmrag.config import MMRAGConfig, RoutingConfig, ServerConfig, load_config
+from mmrag.embeddings import QueryEmbeddings
 from mmrag.errors import ConfigError, InputError, MMRAGError
 from mmrag.registry import CorpusRegistry, CorpusSpec
 from mmrag.routing import (
@@ -112,6 +113,40 @@ def test_train_save_load_round_trip_is_exact_and_pickle_free(tmp_path, registry,
     np.testing.assert_allclose(loaded.predict_proba(queries, emb), model.predict_proba(queries, emb), rtol=1e-5, atol=1e-6)
 
 
+def test_softmax_over_route_sets_gives_two_route_questions_two_routes(tmp_path, registry, text_encoder, small_set, small_emb):
+    pairs = [LabelledQuery(query=q, routes=["paragraph", "image"]) for q in (
+        "When was the lighthouse built, and what colour is its lantern?", "Who designed the tower and what does its top look like?",
+        "When did the ferry start sailing, and what colour is its hull?", "Who founded the market hall, and what does its roof look like?",
+        "When was the castle finished, and what shape are its windows?", "Who built the windmill, and what colour are its sails?")]
+    emb = np.vstack([small_emb, text_encoder.encode([p.query for p in pairs])])
+    model = train_model(small_set + pairs, registry.all_routes, text_encoder, embeddings=emb)
+    assert model.kind == "softmax" and ["paragraph", "image"] in model.sets and len(model.sets) == len(registry.all_routes) + 1
+    q = ["When was the old mill opened, and what colour is its door?", "What is 9 times 7?"]
+    p = model.predict_proba(q, text_encoder.encode(q))
+    # A route's probability sums the sets holding it; the sets' probabilities sum to one, so the routes' sum to
+    # one plus the probability of the two-route set (counted for both its routes).
+    assert np.all(p <= 1.0) and np.all(p.sum(axis=1) >= 1.0 - 1e-5) and np.all(p.sum(axis=1) <= 2.0)
+    router = TrainedRouter(model, registry, text_encoder)
+    assert set(router.route(q[0]).routes) == {"paragraph", "image"}
+    # The same decision from the question's shared embeddings, which embed the query once for every stage.
+    memo = QueryEmbeddings()
+    d = router.route(q[1], embeddings=memo)
+    assert d.probabilities == pytest.approx(router.route(q[1]).probabilities, abs=1e-6)
+    assert router.route(q[1], embeddings=memo).probabilities == d.probabilities and memo.calls == 1
+    # ... or from vectors a caller computed for a batch.
+    batch = router.probabilities(q, text_encoder.encode(q))
+    assert batch[1] == pytest.approx(d.probabilities, abs=1e-6)
+    # A format-1 (one sigmoid per route) artefact still loads and predicts as before.
+    ovr = train_model(small_set, registry.all_routes, text_encoder, TrainOptions(model="ovr"), embeddings=small_emb)
+    ovr.save(tmp_path / "ovr")
+    meta = json.loads((tmp_path / "ovr" / "router.json").read_text())
+    meta["format"] = "mmrag-router/1"
+    (tmp_path / "ovr" / "router.json").write_text(json.dumps(meta))
+    old = RouterModel.load(tmp_path / "ovr")
+    assert old.kind == "ovr"
+    np.testing.assert_allclose(old.predict_proba(q, text_encoder.encode(q)), ovr.predict_proba(q, text_encoder.encode(q)), rtol=1e-5, atol=1e-6)
+
+
 def test_artefact_for_another_encoder_is_refused(tmp_path, registry, text_encoder, small_set, small_emb):
     model = train_model(small_set, registry.all_routes, text_encoder, TrainOptions(features="embed"), embeddings=small_emb)
 
@@ -179,7 +214,7 @@ def test_a_route_the_router_never_saw_is_picked_from_its_description(registry, t
     assert d.routes == ["recipes"], d.probabilities
     assert "zero-shot" in d.router
     # Questions for the other corpora still go where they did.
-    assert router.route("Who wrote the novel Dracula?").routes == ["paragraph"]
+    assert router.route("In what year was the first lighthouse on Eddystone Rock lit?").routes == ["paragraph"]
     assert router.route("How do I replace the chain on a mountain bike?").routes == ["video"]
 
 
@@ -187,15 +222,19 @@ def test_a_route_the_router_never_saw_is_picked_from_its_description(registry, t
 def test_shipped_router_routes_clear_queries(shipped):
     cases = {
         "What is 48 divided by 6?": "none",
-        "Who wrote the novel Dracula?": "paragraph",
+        # A famous fact any model knows needs no retrieval (the demo's and the scenario's policy); a detail does.
+        "Who wrote the novel Dracula?": "none",
+        "In what year was the first lighthouse on Eddystone Rock lit?": "paragraph",
         "Which river is longer, the Danube or the Rhine, and which countries does each cross?": "document",
         "What colour are the domes of the Church of the Savior on Spilled Blood?": "image",
         "What does the referee do right after the penalty is missed in the match video?": "clip",
         "How do I replace the chain on a mountain bike?": "video",
+        "On page 3 of the tenancy agreement PDF, what does the deposit table say?": "page",
+        "What did the chairwoman say about the library budget in the recorded council meeting?": "audio",
     }
     for query, route in cases.items():
         d = shipped.route(query)
-        assert set(d.probabilities) == {"none", "paragraph", "document", "image", "clip", "video"}
+        assert set(d.probabilities) == {"none", "paragraph", "document", "image", "clip", "video", "page", "audio"}
         assert d.routes == [route], (query, d.probabilities)
         assert d.router == "trained" and d.latency_ms > 0
 
@@ -217,7 +256,7 @@ def test_fixed_router_and_unknown_routes(registry):
     r = load_router(MMRAGConfig(routing=RoutingConfig(kind="fixed", fixed_routes=["paragraph", "image"])), registry)
     d = r.route("anything")
     assert d.routes == ["paragraph", "image"] and d.probabilities["image"] == 1.0 and d.probabilities["none"] == 0.0
-    with pytest.raises(ConfigError, match="unknown route 'tables'; known routes: none, paragraph, document, image, clip, video"):
+    with pytest.raises(ConfigError, match="unknown route 'tables'; known routes: none, paragraph, document, image, clip, video, page, audio"):
         FixedRouter(["tables"], registry)
     with pytest.raises(ConfigError, match="routing.tau"):
         load_config(None, {"routing.tau": 1.5})
@@ -230,7 +269,7 @@ def _llm(stub_server, registry, fallback=None):
 
 
 def test_llm_router_reads_letter_logprobs(stub_server, registry):
-    # Letters follow registry order: A none, B paragraph, C document, D image, E clip, F video.
+    # Letters follow registry order: A none, B paragraph, C document, D image, E clip, F video, G page, H audio.
     stub_server.responder = lambda path, body: Reply(body=chat_completion("D", logprobs={"D": -0.2, " B": -2.0, "B": -3.0, "x": -1.0}))
     d = _llm(stub_server, registry).route("What colour is the Golden Gate Bridge?")
     assert d.routes == ["image"] and d.router == "llm" and d.fallback is None
@@ -280,9 +319,22 @@ def test_cli_train_route_and_eval(tmp_path, repo_root, small_set, monkeypatch):
     runner = CliRunner()
     res = runner.invoke(app, ["router", "train", "--data", str(data), "--out", str(tmp_path / "r"), "--features", "tfidf"])
     assert res.exit_code == 0, res.output
+    # Provenance: each data file with its count and hash, the date, and cross-validated figures when asked.
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"query": "Show me the table on page 4 of the lease PDF.", "route": "page"}) + "\n")
+    res = runner.invoke(app, ["router", "train", "--data", str(data), "--data", str(extra), "--weight", "1", "--weight", "2",
+                              "--cv", "2", "--out", str(tmp_path / "r2"), "--features", "tfidf"])
+    assert res.exit_code == 0, res.output
+    meta = json.loads((tmp_path / "r2" / "router.json").read_text())["meta"]
+    import hashlib
+    assert [(d["file"], d["queries"], d["weight"]) for d in meta["data"]] == [("train.jsonl", len(small_set), 1.0), ("extra.jsonl", 1, 2.0)]
+    assert meta["data"][1]["sha256"] == hashlib.sha256(extra.read_bytes()).hexdigest() and meta["trained_at"].endswith("Z")
+    assert meta["cv"]["k"] == 2 and meta["cv"]["seed"] == 0 and 0.3 < meta["cv"]["accuracy"] <= 1.0
+    res = runner.invoke(app, ["router", "train", "--data", str(data), "--weight", "1", "--weight", "2", "--out", str(tmp_path / "r3")])
+    assert res.exit_code == 1 and "--weight" in res.output
     res = runner.invoke(app, ["route", "How do I fold a paper boat?", "--router", str(tmp_path / "r"), "--json"])
     assert res.exit_code == 0, res.output
-    assert set(json.loads(res.stdout)["probabilities"]) == {"none", "paragraph", "document", "image", "clip", "video"}
+    assert set(json.loads(res.stdout)["probabilities"]) == {"none", "paragraph", "document", "image", "clip", "video", "page", "audio"}
     res = runner.invoke(app, ["eval", "routing", "--data", str(data), "--router", str(tmp_path / "r"), "--json",
                               "--out", str(tmp_path / "ev")])
     assert res.exit_code == 0, res.output

@@ -206,7 +206,6 @@ PARAGRAPH_HAND = [
     "where is the headquarters of the world health organization",
     "What is the speed limit on German autobahns without signs?",
     "When did the Ottoman Empire capture Constantinople?",
-    "Who wrote Romeo and Juliet?",
     "What is the chemical symbol for tungsten?",
     "What did Thomas Malthus believe about population growth?",
     "When did the women's suffrage movement gain momentum in Britain?",
@@ -258,13 +257,13 @@ PARAGRAPH_HAND = [
     "Why was the city of Brasília built?",
 ]
 PARAGRAPH_TEMPLATES = [
-    "Who wrote {}?",
+    "Who designed the cover of the first edition of {}?",
     "When was {} first published?",
-    "who is the author of {}",
+    "who was the first publisher of {}",
     "In what year did {} come out?",
 ]
 BOOKS = [
-    "Pride and Prejudice", "The Name of the Rose", "Things Fall Apart", "The Master and Margarita", "Middlemarch",
+    "Mansfield Park", "The Name of the Rose", "Things Fall Apart", "The Master and Margarita", "Middlemarch",
     "The Tale of Genji", "Beloved", "The Old Man and the Sea", "Don Quixote", "The Remains of the Day",
     "Brave New World", "Wuthering Heights", "The Little Prince", "Invisible Cities", "Dune", "The Leopard",
 ]
@@ -291,7 +290,7 @@ SONGS = [
     "Smells Like Teen Spirit", "Imagine", "Purple Rain", "Respect", "Take On Me", "Wonderwall", "Jolene",
 ]
 PARAGRAPH_TEMPLATES_4 = [
-    "What is the capital of {}?",
+    "What is the second-largest city of {}?",
     "What is the highest mountain in {}?",
     "When did {} join the United Nations?",
     "what is the national animal of {}",
@@ -676,6 +675,373 @@ MULTI = [
 ]
 
 
+# ----------------------------------------------------------------------------------------------
+# Round 2 (written for the router trained on the UniversalRAG set + this set). Topics deliberately avoid the
+# demo corpus (volcanoes, honeybees, sourdough, bicycles, Apollo) and the own-data scenario's notes, recipes,
+# photos and repair video; no question is a rewording of an evaluation question.
+# none: well-known facts any model knows (the demo and the scenario label these 'none').
+NONE_COMMON = [
+    "What is the capital of Italy?", "What is the capital city of Japan?", "Which city is the capital of Canada?",
+    "What is the chemical symbol for sodium?", "What is the chemical symbol of iron?", "What is the chemical formula of water?",
+    "Who painted the Mona Lisa?", "Who wrote the play Hamlet?", "Who wrote the novel War and Peace?",
+    "Who composed the Moonlight Sonata?", "Who painted The Starry Night?", "Who wrote the Odyssey?",
+    "How many legs does a spider have?", "How many continents are there?", "How many planets are in the solar system?",
+    "How many hours are there in a week?", "How many minutes are in two hours?", "How many strings does a standard violin have?",
+    "How many players are on a football team on the pitch?", "How many sides does a hexagon have?",
+    "What is the largest ocean on Earth?", "What is the longest river in Africa?", "What is the tallest mountain in the world?",
+    "What gas do plants absorb from the air?", "What is the freezing point of water in Fahrenheit?",
+    "Which planet is known as the Red Planet?", "What language is spoken in Brazil?", "What currency is used in Japan?",
+    "Who was the first person to walk on the Moon?", "In which country are the pyramids of Giza?",
+    "What is the largest mammal?", "What colour do you get by mixing blue and yellow?", "How many bones are in the adult human body?",
+    "Who developed the theory of relativity?", "What is the square of 12?", "What is half of 350?",
+    "How many weeks are there in a year?", "Which organ pumps blood through the body?", "What is the main ingredient of guacamole?",
+    "Who is the author of the Harry Potter books?",
+]
+# paragraph: one specific detail that a passage states (numbers, names, thresholds) on niche topics.
+PARAGRAPH_DETAIL = [
+    "How many litres of water can a mature oak tree draw up in a day?",
+    "At what temperature should dark chocolate be tempered?",
+    "Which knitting needle size is recommended for chunky wool?",
+    "How long can a sea otter hold its breath underwater?",
+    "At what wind speed does a storm become a hurricane?",
+    "How deep is the deepest point of Lake Baikal?",
+    "What was the name of the ship on which Darwin sailed around the world?",
+    "At what humidity should a violin be stored?",
+    "How many grams of caffeine are lethal for an adult according to toxicologists?",
+    "Which screw thread does a camera tripod mount use?",
+    "How far can a great white shark smell blood?",
+    "At what voltage does a car battery count as flat?",
+    "What tread depth is the legal minimum for car tyres in the UK?",
+    "How many times a minute does a hummingbird's heart beat?",
+    "Which year did the first transatlantic telegraph cable carry a message?",
+    "What was the name of the first satellite launched into orbit?",
+    "How many kilometres of tunnels does the London Underground have?",
+    "At what temperature does PLA filament print best?",
+    "How heavy was the largest hailstone ever recorded?",
+    "Which wood did Stradivari use for the backs of his violins?",
+    "How long does a tortoise hibernate in a temperate climate?",
+    "What is the recommended water temperature for brewing green tea?",
+    "How many pages did the first Gutenberg Bible have?",
+    "At what altitude do commercial jets usually cruise?",
+    "Which valve in the heart prevents backflow into the left atrium?",
+    "How often should a septic tank be emptied?",
+    "How many eggs does a female sea turtle lay in one nest?",
+    "Which side of a ship is the starboard side?",
+    "What was the top speed of the Concorde?",
+    "How many rooms does Buckingham Palace have?",
+]
+# paragraph: questions about a person's own notes (a notes corpus is a paragraph route).
+PARAGRAPH_NOTES = [
+    "How often does the aquarium filter get cleaned?", "What oil grade does my car take?",
+    "Which day do I put the recycling bin out?", "When was the boiler last serviced?",
+    "What is the code for the storage unit padlock?", "How much food does the cat get in the evening?",
+    "Where did I store the spare house keys?", "What is the landlord's phone number in my notes?",
+    "How many tablets of the dog's medicine are given each morning?", "Which fuse is for the kitchen lights?",
+    "When is the car insurance due for renewal?", "How often do the houseplants on the balcony need fertiliser?",
+    "What setting does the dishwasher use for glasses?", "Which shelf holds the winter clothes boxes?",
+    "What temperature is the thermostat set to at night?", "How often do I descale the kettle?",
+]
+# document: several facts from one long article combined (arithmetic, schedules, comparisons).
+DOCUMENT_COMBINE = [
+    "According to the article on the Great Barrier Reef, how many years passed between the first and the last mass bleaching it describes?",
+    "In the marathon training plan, how many weeks after the first long run does the taper start?",
+    "According to the report on the city's water supply, how many litres per day separate summer demand from winter demand?",
+    "In the museum's renovation timeline, how many months after the roof repair did the galleries reopen?",
+    "According to the article on coffee roasting, how many degrees lie between first crack and second crack?",
+    "How many kilometres longer is the Trans-Siberian line than the Canadian transcontinental railway, according to the article?",
+    "According to the handbook on tea, how many minutes longer is black tea steeped than green tea?",
+    "In the conference schedule, how many hours after the opening keynote does the closing panel start?",
+    "Which is taller, the Eiffel Tower or the Chrysler Building, and by how many metres?",
+    "Who designed the stadium that hosted the final of the tournament won by the team coached by Vicente del Bosque?",
+    "Which river flows through the city where the composer of The Magic Flute was born?",
+    "According to the guide to the Camino de Santiago, how many days longer is the French route than the Portuguese route?",
+    "How many years after the founding of the first university in the city was its botanical garden laid out, according to the city history?",
+    "According to the long article on lighthouse keepers, how many more keepers served on the rock station than on the shore station?",
+    "In the wedding day plan, how many minutes pass between the ceremony and the first dance?",
+    "According to the whitepaper, how much did the latency drop between the first and the final design, in percent?",
+    "Which was completed earlier, the Panama Canal or the Kiel Canal, and how many years apart were they?",
+    "According to the history of the orchestra, how old was its first conductor when the second one was born?",
+    "How many centimetres wider is a king-size mattress than a queen-size one, according to the buying guide?",
+    "What did the architect of the Sydney Opera House build after he left Australia?",
+]
+# image: a chart, diagram, map, sign or label is the source of the answer.
+IMAGE_CHARTS = [
+    "According to the rainfall chart, which month is the wettest?",
+    "In the circuit diagram, which component sits between the battery and the LED?",
+    "What does the no-swimming sign at the quarry show?",
+    "According to the pie chart of energy sources, what share comes from wind?",
+    "In the seating plan, which row is closest to the stage?",
+    "What does the fire exit sign in the photo point to?",
+    "According to the growth chart, how tall is a typical two-year-old?",
+    "In the subway map, which line is drawn in orange?",
+    "What does the label on the medicine bottle say about dosage?",
+    "According to the bar chart of museum visitors, which year had the most?",
+    "In the knot diagram, which way does the working end pass the loop?",
+    "What speed limit does the road sign in the picture show?",
+    "According to the line graph, when did the temperature peak?",
+    "In the anatomy diagram of the eye, what is labelled next to the lens?",
+    "What does the hazard symbol on the chemical drum look like?",
+    "According to the size chart, which size fits a 96 cm chest?",
+    "In the floor plan, where is the kitchen relative to the living room?",
+    "What do the coloured bands on the resistor in the photo show?",
+    "According to the tide table graphic, at what time is high tide?",
+    "In the flowchart, what happens after the request is rejected?",
+    "What does the warning label on the ladder say about the top step?",
+    "According to the nutrition chart, how much protein is in lentils?",
+    "Which country is coloured darkest on the population density map?",
+    "What is drawn in the bottom-right corner of the infographic?",
+]
+# clip: one moment or one detail shown in a named video.
+CLIP_DETAIL = [
+    "In the pottery video, how long is the clay wedged before throwing?",
+    "In the guitar restringing video, which string is replaced first?",
+    "In the tiling video, how wide are the spacers placed between the tiles?",
+    "In the knife sharpening video, at what angle is the blade held against the stone?",
+    "In the chess lecture video, which move does the presenter call a blunder?",
+    "What does the plumber do right after turning off the water in the video?",
+    "In the dog training video, what reward is given when the puppy sits?",
+    "In the video about painting a door, how long does the first coat dry?",
+    "In the welding video, what colour is the flame when the torch is adjusted?",
+    "In the origami video, which fold comes right after the crane's neck is formed?",
+    "At the moment the parachute opens in the skydiving video, what does the instructor shout?",
+    "In the drywall video, what tool is used to score the board?",
+    "In the video on changing a car wheel, in what order are the nuts tightened?",
+    "In the calligraphy video, which nib does the artist switch to for the capitals?",
+    "What does the mechanic check right before lowering the car in the video?",
+    "In the soap-making video, at what temperature is the lye mixed with the oils?",
+    "In the video of the piano lesson, which finger plays the first note?",
+    "In the hedge trimming video, how high is the hedge cut?",
+]
+# video: what a whole video covers, its sequence of steps, or totals over the whole video.
+VIDEO_WHOLE = [
+    "What are the main steps of the pottery video tutorial?",
+    "How many steps does the tiling video go through, and what is the last one?",
+    "Which tools are used over the whole knife sharpening video?",
+    "Is there a video that shows how to build a birdhouse from start to finish?",
+    "What does the whole guitar restringing video cover?",
+    "Adding up all the drying times mentioned in the door painting video, how long is that?",
+    "Give me a summary of the full welding safety video.",
+    "Which materials appear over the whole soap-making video?",
+    "In what order are the topics covered across the whole chess lecture video?",
+    "How long in total does the drywall video say the project takes?",
+    "Is there a tutorial video that walks through replacing a kitchen tap?",
+    "What are all the exercises shown in the complete yoga video?",
+]
+# Two sources: a passage fact plus a chart, a video moment, or a document.
+MULTI_2 = [
+    ("What rainfall does the chart show for April, and who founded the weather station?", ["paragraph", "image"]),
+    ("What does the bar chart give as the museum's busiest year, and when was the museum founded?", ["paragraph", "image"]),
+    ("What share does the pie chart give wind power, and when was the country's first wind farm built?", ["paragraph", "image"]),
+    ("What speed limit does the sign in the photo show, and when was that motorway opened?", ["paragraph", "image"]),
+    ("The pottery video fires the bowl in a kiln; according to the passage on stoneware, at what temperature does it vitrify?", ["paragraph", "clip"]),
+    ("In the knife video the blade is held at an angle; according to the passage on Japanese knives, what angle do they use?", ["paragraph", "clip"]),
+    ("Which year does the visitors chart show as the busiest, and what exhibition does the museum history say opened then?", ["image", "document"]),
+    ("Which line is orange on the subway map, and according to the city's transport report, when was it extended?", ["image", "document"]),
+]
+# page: a page of a PDF, a slide of a deck, a scanned form: layout, tables and figures on a page.
+PAGE_HAND = [
+    "On which page of the annual report is the balance sheet?",
+    "What does the table on page 3 of the invoice list as the total?",
+    "On the second slide of the deck, what are the three bullet points?",
+    "What does the signature box at the bottom of the form say?",
+    "Which figure on page 12 of the PDF shows the revenue by region?",
+    "What is written in the header of the first page of the contract?",
+    "On the scanned application form, which boxes are ticked?",
+    "What does the last slide of the presentation say about next steps?",
+    "In the PDF manual, which page shows the wiring table?",
+    "What is the amount in the total row of the table on the last page of the statement?",
+    "On the title page of the thesis, who is named as supervisor?",
+    "Which slide of the quarterly deck has the pie chart?",
+    "What does the footnote at the bottom of page 7 say?",
+    "In the scanned letter, what date is printed under the letterhead?",
+    "What is in the second column of the price table on page 2 of the brochure?",
+    "On the poster PDF, what is printed in the box at the top right?",
+]
+PAGE_TEMPLATES = [
+    "On page {1} of the {0}, what does the table show?",
+    "Which page of the {0} has the chart about {2}?",
+    "What does the figure on the page about {2} in the {0} show?",
+    "On the slide about {2} in the {0}, what is in the table?",
+    "In the {0}, what is the value in the last row of the table on page {1}?",
+    "What does the page of the {0} that covers {2} say in its heading?",
+]
+PAGE_DOCS = [
+    ("quarterly sales deck", 4, "regional growth"), ("lease agreement PDF", 2, "the deposit"),
+    ("product datasheet", 1, "operating temperatures"), ("lab safety handbook", 9, "glove types"),
+    ("school timetable PDF", 1, "Friday lessons"), ("insurance policy document", 5, "exclusions"),
+    ("research poster", 1, "the results"), ("tax form", 2, "deductions"), ("training slides", 6, "the onboarding steps"),
+    ("project status report", 3, "the budget"), ("furniture assembly manual", 8, "the parts list"),
+    ("conference programme PDF", 2, "the workshop rooms"), ("utility bill", 1, "the meter readings"),
+    ("board meeting slides", 7, "hiring plans"), ("scanned bank statement", 3, "card payments"),
+    ("clinic intake form", 1, "allergies"), ("grant proposal PDF", 11, "the timeline"), ("city council agenda", 4, "road works"),
+    ("camera user manual", 23, "the menu icons"), ("museum floor guide", 2, "the opening hours"),
+]
+# audio: what was said in a recording: meetings, podcasts, lectures, voice memos, interviews, calls.
+AUDIO_HAND = [
+    "What did the guest say about remote work in the podcast episode?",
+    "In the recorded team meeting, who agreed to send the minutes?",
+    "What was the deadline mentioned in the voice memo?",
+    "In the lecture recording, how did the professor define entropy?",
+    "What did the caller ask about in the support call recording?",
+    "In the interview recording, where did the candidate say she studied?",
+    "What was said about the budget at the start of the board meeting recording?",
+    "In the audiobook chapter, what does the narrator say the house smelled like?",
+    "What time did the speaker in the voicemail suggest for the meeting?",
+    "In the radio show, what song did the host announce after the news?",
+    "What did the tour guide say about the fountain in the audio guide?",
+    "In the recorded seminar, which paper did the speaker recommend?",
+    "Who spoke first in the recording of the town hall?",
+    "What did the doctor say about the dosage in the recorded consultation?",
+    "In the podcast, how did the host describe her first job?",
+    "What was decided about the launch date in the meeting recording?",
+]
+AUDIO_TEMPLATES = [
+    "In the {0}, what did {1} say about {2}?",
+    "What was said about {2} in the {0}?",
+    "In the {0}, at what point does {1} talk about {2}?",
+    "What did {1} say in the {0} when {2} came up?",
+    "In the {0}, how did {1} answer the question about {2}?",
+    "Who in the {0} mentioned {2}, and what did they say?",
+]
+AUDIO_SOURCES = [
+    ("weekly team meeting recording", "the project lead", "the release"), ("history podcast episode", "the host", "the treaty"),
+    ("recorded lecture on genetics", "the lecturer", "mutations"), ("voice memo from Tuesday", "I", "the plumber"),
+    ("recorded sales call", "the customer", "pricing"), ("audio interview with the mayor", "the mayor", "housing"),
+    ("book club recording", "Anna", "the ending"), ("radio phone-in", "the caller", "parking"),
+    ("recorded job interview", "the candidate", "salary expectations"), ("language lesson recording", "the teacher", "verb endings"),
+    ("all-hands meeting audio", "the CEO", "the new office"), ("science podcast", "the guest", "black holes"),
+    ("recorded court hearing", "the judge", "the appeal"), ("audio diary", "grandpa", "the war years"),
+    ("recorded panel discussion", "the moderator", "climate policy"), ("customer support call", "the agent", "the refund"),
+    ("recorded sermon", "the pastor", "forgiveness"), ("podcast about startups", "the founder", "fundraising"),
+    ("recorded webinar", "the presenter", "data privacy"), ("lecture recording on economics", "the professor", "inflation"),
+]
+
+# More well-known facts ('none'): authors of classics, capitals, inventors, famous works (templates over
+# hand-picked famous entities; the policy is "a model knows this without retrieval").
+NONE_FAMOUS_TEMPLATES = ["Who wrote {}?", "Who is the author of {}?", "Who wrote the novel {}?", "who wrote {}"]
+FAMOUS_BOOKS = ["Jane Eyre", "Moby-Dick", "The Divine Comedy", "Oliver Twist", "Crime and Punishment", "Frankenstein",
+                "The Great Gatsby", "Macbeth", "Les Misérables", "Anna Karenina", "The Adventures of Tom Sawyer",
+                "Nineteen Eighty-Four", "Robinson Crusoe", "Gulliver's Travels", "The Hobbit", "A Christmas Carol"]
+NONE_CAPITAL_TEMPLATES = ["What is the capital of {}?", "Which city is the capital of {}?", "what is the capital city of {}"]
+BIG_COUNTRIES = ["Germany", "Spain", "Egypt", "Russia", "China", "Australia", "Mexico", "India", "Greece", "Argentina",
+                 "the United Kingdom", "Portugal"]
+NONE_FAMOUS_MORE = [
+    "Who invented the telephone?", "Who discovered gravity when an apple fell?", "Who painted the ceiling of the Sistine Chapel?",
+    "What is the chemical symbol for silver?", "What is the chemical symbol for oxygen?", "What is the symbol for potassium?",
+    "Who composed the Four Seasons?", "Who was the first president of the United States?", "What is the largest planet?",
+    "How many days are in a week?", "How many months have 31 days?", "How many sides does a square have?",
+    "How many corners does a cube have?", "How many hours are there in a day?", "How many centimetres are in a metre?",
+    "What is the boiling point of water in Celsius?", "Which animal is known as the king of the jungle?",
+    "In which city is the Eiffel Tower?", "What is the smallest prime number?", "Who wrote the Iliad?",
+]
+# More single-source detail questions in the demo's phrasing families, on other topics.
+IMAGE_CHART_GIVE = [
+    "What fuel consumption does the chart give for a diesel van?", "What dose does the dosage chart give for a 20 kg child?",
+    "What cooking time does the chart give for a 5 kg turkey?", "What water depth does the map give for the harbour entrance?",
+    "What ISO setting does the exposure chart give for a cloudy day?", "What ski length does the sizing chart give for a 170 cm skier?",
+    "According to the chart of dog breeds, how heavy is a beagle?", "According to the bar chart of rainfall, how many millimetres fell in March?",
+    "According to the diagram of the guitar, what is the part above the frets called?",
+    "According to the paint colour chart, which shade is between sage and olive?",
+]
+CLIP_INSTEAD = [
+    "In the tiling video, what should you use instead of a spirit level to check the first row?",
+    "In the cooking show video, what does the chef use instead of a whisk for the eggs?",
+    "In the climbing video, which knot does the instructor tie right before belaying?",
+    "In the sewing video, what does she use instead of pins to hold the hem?",
+    "In the plastering video, how thick is the first coat applied?",
+    "In the car wash video, what is sprayed on the wheels first?",
+    "In the video on grafting apple trees, what is wrapped around the graft?",
+    "In the barista video, how many seconds does the espresso shot run?",
+]
+VIDEO_TOTALS = [
+    "Adding up all the cooling times mentioned in the candle-making video, how many hours is that?",
+    "Adding up the rest periods given in the workout video, how many minutes of rest are there?",
+    "How many different knots are tied over the whole sailing video?",
+    "Which ingredients and amounts are used over the whole cocktail video?",
+    "What are the main stages of the furniture restoration video, from start to finish?",
+    "How many steps does the guitar setup video go through, and what is the last one?",
+    "Which tools are needed over the whole video on fitting a door lock?",
+    "Summing the baking times given over the whole cake decorating video, how long is that?",
+]
+DOCUMENT_MORE = [
+    "Who led the expedition that reached the pass the first team had failed to cross?",
+    "Who designed the bridge that replaced the one destroyed in the flood the report describes?",
+    "Who captained the ship that rescued the survivors of the wreck described in the article?",
+    "Who directed the film that won the award the other nominee had been expected to win?",
+    "How many grams heavier is a regulation basketball than a regulation volleyball, according to the sports guide?",
+    "How many metres deeper is the Mariana Trench than the Puerto Rico Trench, according to the ocean article?",
+    "According to the gardening guide, how many weeks separate sowing tomatoes indoors from planting them out?",
+    "In the renovation plan, how many days after the plastering can the painting start?",
+]
+PARAGRAPH_WHO_YEAR = [
+    "Who introduced the Bessemer process in steel making, and in what year?",
+    "Who first described the Doppler effect, and when?", "Who founded the first kindergarten, and in what year?",
+    "How far away could the eruption of Tambora be heard?", "How far can the call of a howler monkey be heard?",
+    "How many litres of milk can a dairy cow give a day at its peak?", "How many kilometres can a monarch butterfly fly in a day?",
+    "Which chess opening begins with the move e4 c5?", "What was the name of the first Space Shuttle orbiter to fly?",
+    "At what tread depth should winter tyres be replaced?", "At what water hardness should a washing machine use more detergent?",
+]
+MULTI_3 = [
+    ("What speed does the chart give for the 2015 model, and how many units were sold that year?", ["paragraph", "image"]),
+    ("What height does the diagram give for the north tower, and who designed it?", ["paragraph", "image"]),
+    ("What score does the chart give the 1998 vintage, and who owned the vineyard then?", ["paragraph", "image"]),
+    ("What temperature does the graph show for July, and when was the record heat wave?", ["paragraph", "image"]),
+    ("Which team scored most according to the chart, and who coached it?", ["paragraph", "image"]),
+    ("The cooking video sears the steak in a hot pan; according to the passage on the Maillard reaction, at what temperature does browning start?", ["paragraph", "clip"]),
+    ("The climbing video ties a figure-eight knot; according to the passage on knot strength, how much does it weaken the rope?", ["paragraph", "clip"]),
+    ("The pottery video glazes the mug before firing; according to the passage on glazes, which oxide gives a blue colour?", ["paragraph", "clip"]),
+    ("Which team won the most titles according to the chart, and where does the club history say its first stadium stood?", ["image", "document"]),
+    ("Which ship carried the most cargo according to the chart, and what happened to it according to the shipping report?", ["image", "document"]),
+    ("Which planet has the most moons according to the chart, and what does the mission report say about its largest moon?", ["image", "document"]),
+]
+
+# More varied page and audio phrasings ("According to the … recording", "On the … form"), other topics.
+PAGE_MORE = [
+    "On the expense claim form, what amount is entered for travel?",
+    "On the delivery note, how many boxes are listed?",
+    "According to the table on the menu page, how much is the soup of the day?",
+    "On the timetable page, when does the last bus leave?",
+    "Which room is booked on Thursday according to the schedule page of the PDF?",
+    "On the membership form, which options are ticked?",
+    "According to the price table in the brochure, how much does the premium plan cost?",
+    "On the page with the results table, which group scored highest?",
+    "On the vaccination record page, what date is the second dose?",
+    "According to the order form, how many chairs were ordered?",
+    "What is the phone number printed on the last page of the leaflet?",
+    "On the attendance sheet, who was absent on Monday?",
+    "According to the rota on page two, who works the night shift?",
+    "On the checklist page of the safety manual, which item is not ticked?",
+    "In the scanned receipt, what is the VAT amount?",
+    "On the slide with the roadmap, what is planned for the third quarter?",
+    "According to the fee table in the school prospectus PDF, how much is the lunch fee?",
+    "Which column of the table on the results page lists the lap times?",
+    "On the inventory sheet, how many hammers are in stock?",
+    "According to the rental form, when is the car due back?",
+]
+AUDIO_MORE = [
+    "According to the recording of the planning meeting, when is the next meeting?",
+    "According to the podcast episode, what book does the guest recommend?",
+    "According to the voicemail, where should the parcel be left?",
+    "Who will chair the committee, according to the meeting recording?",
+    "According to the lecture recording, when is the essay due?",
+    "What price did the seller mention in the recorded phone call?",
+    "According to the audio guide, how old is the cathedral's bell?",
+    "In the choir rehearsal recording, which song do they practise last?",
+    "According to the recorded briefing, who is responsible for the keys?",
+    "What did the announcer say in the station announcement recording about the delay?",
+    "According to the recorded interview, how many years did he work abroad?",
+    "In the parents' evening recording, what did the teacher say about homework?",
+    "According to the voice note, what should I buy at the market?",
+    "Which date did the organiser give in the recorded call for the street party?",
+    "According to the radio interview, what time does the festival open?",
+    "What did the coach say about training times in the team talk recording?",
+    "According to the recording of the residents' meeting, how much is the new service charge?",
+    "In the spoken weather report, what temperature is forecast for Sunday?",
+    "Who volunteered to bring food, according to the committee meeting recording?",
+    "According to the recorded toast at the wedding, how did the couple meet?",
+]
+
+
 def _rows() -> list[dict]:
     rows: list[dict] = []
 
@@ -716,6 +1082,28 @@ def _rows() -> list[dict]:
     add("video", VIDEO_HAND, "hand")
     add("video", _fill(VIDEO_TEMPLATES, TASKS, 128), "template")
     rows.extend({"query": q, "routes": r, "how": "hand"} for q, r in MULTI)
+    add("none", NONE_COMMON, "hand")
+    add("paragraph", PARAGRAPH_DETAIL + PARAGRAPH_NOTES, "hand")
+    add("document", DOCUMENT_COMBINE, "hand")
+    add("image", IMAGE_CHARTS, "hand")
+    add("clip", CLIP_DETAIL, "hand")
+    add("video", VIDEO_WHOLE, "hand")
+    rows.extend({"query": q, "routes": r, "how": "hand"} for q, r in MULTI_2)
+    add("none", _fill(NONE_FAMOUS_TEMPLATES, FAMOUS_BOOKS), "template")
+    add("none", _fill(NONE_CAPITAL_TEMPLATES, BIG_COUNTRIES), "template")
+    add("none", NONE_FAMOUS_MORE, "hand")
+    add("image", IMAGE_CHART_GIVE, "hand")
+    add("clip", CLIP_INSTEAD, "hand")
+    add("video", VIDEO_TOTALS, "hand")
+    add("document", DOCUMENT_MORE, "hand")
+    add("paragraph", PARAGRAPH_WHO_YEAR, "hand")
+    rows.extend({"query": q, "routes": r, "how": "hand"} for q, r in MULTI_3)
+    add("page", PAGE_HAND, "hand")
+    add("page", _fill(PAGE_TEMPLATES, PAGE_DOCS, 120), "template")
+    add("page", PAGE_MORE, "hand")
+    add("audio", AUDIO_HAND, "hand")
+    add("audio", AUDIO_MORE, "hand")
+    add("audio", _fill(AUDIO_TEMPLATES, AUDIO_SOURCES, 120), "template")
     # Drop exact duplicates that round-robin filling could produce, keeping the first.
     seen: set[str] = set()
     unique = []

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROUTES = {"none", "paragraph", "document", "image", "clip", "video"}
+ROUTES = {"none", "paragraph", "document", "image", "clip", "video", "page", "audio"}
 VIDEO_SECONDS = 90
 CLIP_SECONDS = 30
 
@@ -33,8 +33,42 @@ def item_keys(root: Path = HERE) -> dict[str, set[str]]:
     paragraphs = {json.loads(l)["id"] for l in (root / "paragraphs/paragraphs.jsonl").read_text().splitlines()}
     videos = {p.name for p in (root / "videos").glob("*.mp4")}
     clips = {f"{v}@{s:g}-{s + CLIP_SECONDS:g}" for v in videos for s in range(0, VIDEO_SECONDS, CLIP_SECONDS)}
+    pages = {f"{p.name}#page{n}" for p in (root / "pages").glob("*.pdf") for n in range(1, _pdf_pages(p) + 1)}
     return {"paragraph": paragraphs, "document": {p.name for p in (root / "documents").glob("*.md")},
-            "image": {p.name for p in (root / "images").glob("*.png")}, "clip": clips, "video": videos}
+            "image": {p.name for p in (root / "images").glob("*.png")}, "clip": clips, "video": videos,
+            "page": pages, "audio": _audio_keys(root)}
+
+
+def _pdf_pages(path: Path) -> int:
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(path))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def _audio_keys(root: Path) -> set[str]:
+    """Audio spans end where speech recognition ends a segment, so their keys cannot be computed without it:
+    the keys the questions name count as items when they name a recording of the corpus and a span inside it."""
+    import av
+
+    durations = {}
+    for p in (root / "audio").glob("*.m4a"):
+        with av.open(str(p)) as c:
+            durations[p.name] = c.duration / 1e6
+    keys = set()
+    for line in (root / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        for k in json.loads(line).get("relevant", []):
+            name, _, span = k.rpartition("@")
+            try:
+                start, end = (float(x) for x in span.split("-"))
+            except ValueError:
+                continue
+            if name in durations and 0 <= start < end <= durations[name] + 0.5:
+                keys.add(k)
+    return keys
 
 
 def problems(root: Path = HERE, ocr: bool = False) -> list[str]:

@@ -1,9 +1,18 @@
-"""The trained router's artefact: features + per-route sigmoid weights, saved as JSON + NPZ (no pickle)."""
+"""The trained router's artefact: features + linear weights, saved as JSON + NPZ (no pickle).
+
+Two kinds of output layer:
+- ``softmax`` (default since format 2): one multinomial logistic regression over the route *sets* seen in
+  training (``["paragraph"]``, ``["paragraph", "image"]``, ...); a route's probability is the summed
+  probability of the sets that contain it, so a two-route question still gets two routes above tau while
+  single-route questions do not compete in independent one-vs-rest models.
+- ``ovr``: one independent sigmoid per route (format 1 artefacts).
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +21,9 @@ from scipy import sparse
 from mmrag.errors import ConfigError
 from mmrag.routing.features import TfidfBlock
 
-FORMAT = "mmrag-router/1"
+FORMAT = "mmrag-router/2"
+#: Older artefacts still load: format 1 is the one-vs-rest kind.
+READABLE_FORMATS = ("mmrag-router/1", FORMAT)
 META_FILE = "router.json"
 WEIGHTS_FILE = "weights.npz"
 #: The n-gram vocabularies, one compact JSON list per block (kept out of router.json, which stays readable).
@@ -21,7 +32,7 @@ VOCAB_FILE = "vocabulary.json"
 
 @dataclass
 class RouterModel:
-    """Per-route logistic outputs over [embedding * embed_weight | tfidf blocks * their weights]."""
+    """Route probabilities from a linear layer over [embedding * embed_weight | tfidf blocks * their weights]."""
 
     labels: list[str]
     encoder: str | None  # None = no embedding features (the TF-IDF baseline)
@@ -29,10 +40,21 @@ class RouterModel:
     embed_weight: float
     blocks: list[TfidfBlock]
     block_weights: list[float]
-    coef: np.ndarray  # (n_labels, n_features)
-    intercept: np.ndarray  # (n_labels,)
+    coef: np.ndarray  # (n_outputs, n_features): one row per route (ovr) or per route set (softmax)
+    intercept: np.ndarray  # (n_outputs,)
     max_chars: int = 2048
     meta: dict = field(default_factory=dict)
+    kind: str = "ovr"  # "ovr" | "softmax"
+    sets: list[list[str]] = field(default_factory=list)  # softmax: the route set of each output row
+
+    @property
+    def membership(self) -> np.ndarray:
+        """(n_sets, n_labels) 0/1: which routes each output set holds."""
+        m = np.zeros((len(self.sets), len(self.labels)), dtype=np.float32)
+        for i, s in enumerate(self.sets):
+            for r in s:
+                m[i, self.labels.index(r)] = 1.0
+        return m
 
     @property
     def uses_embedding(self) -> bool:
@@ -50,10 +72,17 @@ class RouterModel:
         return sparse.hstack(parts, format="csr")
 
     def predict_proba(self, texts: list[str], embeddings: np.ndarray | None) -> np.ndarray:
-        """(n, n_labels) independent sigmoid probabilities."""
+        """(n, n_labels): each route's probability (softmax: summed over the route sets holding it)."""
         x = self.features(texts, embeddings)
         logits = np.asarray(x @ self.coef.T) + self.intercept
+        if self.kind == "softmax":
+            z = np.exp(logits - logits.max(axis=1, keepdims=True))
+            return np.minimum((z / z.sum(axis=1, keepdims=True)) @ self._membership, 1.0)
         return 1.0 / (1.0 + np.exp(-logits))
+
+    @cached_property
+    def _membership(self) -> np.ndarray:
+        return self.membership
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
@@ -61,7 +90,9 @@ class RouterModel:
         out.mkdir(parents=True, exist_ok=True)
         meta = {
             "format": FORMAT,
+            "kind": self.kind,
             "labels": self.labels,
+            "sets": self.sets,
             "encoder": self.encoder,
             "embed_dim": self.embed_dim,
             "embed_weight": self.embed_weight,
@@ -92,7 +123,7 @@ class RouterModel:
                 arrays = {k: npz[k] for k in npz.files}
         except (ValueError, OSError) as e:
             raise ConfigError(f"router artefact '{p}' cannot be read ({type(e).__name__}); retrain it with `mmrag router train`") from None
-        if meta.get("format") != FORMAT:
+        if meta.get("format") not in READABLE_FORMATS:
             raise ConfigError(f"router artefact '{p}' has format {meta.get('format')!r}, expected {FORMAT!r}; retrain it with `mmrag router train`")
         try:
             # Artefacts written before vocabulary.json existed hold each block's vocabulary in router.json.
@@ -104,6 +135,10 @@ class RouterModel:
             TfidfBlock(b["analyzer"], b["ngram_range"][0], b["ngram_range"][1], list(vocabs[i]), arrays[f"idf_{i}"], bool(b.get("lowercase", True)))
             for i, b in enumerate(meta["blocks"])
         ]
+        kind, sets = str(meta.get("kind", "ovr")), [list(x) for x in meta.get("sets", [])]
+        if kind not in ("ovr", "softmax") or (kind == "softmax" and (
+                len(sets) != len(arrays["coef"]) or any(r not in meta["labels"] for s in sets for r in s))):
+            raise ConfigError(f"router artefact '{p}' has an inconsistent output layer ({kind}); retrain it with `mmrag router train`")
         return cls(
             labels=list(meta["labels"]),
             encoder=meta["encoder"],
@@ -115,4 +150,6 @@ class RouterModel:
             intercept=arrays["intercept"],
             max_chars=int(meta.get("max_chars", 2048)),
             meta=meta.get("meta", {}),
+            kind=kind,
+            sets=sets,
         )

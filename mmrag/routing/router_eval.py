@@ -87,13 +87,16 @@ def evaluate_router(router: Router, data: list[LabelledQuery], labels: list[str]
 
 
 def cross_validate(data: list[LabelledQuery], labels: list[str], encoder: TextEncoder | None, modalities: dict,
-                   options: TrainOptions | None = None, k: int = 5, tau: float = 0.5, progress: bool = False) -> RoutingReport:
-    """Stratified k-fold (by primary route, fixed seed): train on k-1 folds, route the held-out fold."""
+                   options: TrainOptions | None = None, k: int = 5, tau: float = 0.5, progress: bool = False,
+                   embeddings: np.ndarray | None = None, sample_weight: np.ndarray | None = None) -> RoutingReport:
+    """Stratified k-fold (by primary route, seed 0): train on k-1 folds, route the held-out fold."""
     from sklearn.model_selection import StratifiedKFold
 
     opts = options or TrainOptions()
     texts = [d.query for d in data]
-    emb = embed_queries(encoder, texts, opts.max_chars, progress=progress) if opts.features != "tfidf" else None
+    emb = None
+    if opts.features != "tfidf":
+        emb = embeddings if embeddings is not None else embed_queries(encoder, texts, opts.max_chars, progress=progress)
     y = [d.primary for d in data]
     counts = {r: y.count(r) for r in set(y)}
     # Routes rarer than k cannot be stratified; they are still predicted, just unevenly spread over folds.
@@ -101,7 +104,8 @@ def cross_validate(data: list[LabelledQuery], labels: list[str], encoder: TextEn
     chosen: list[list[str]] = [[] for _ in data]
     top1: list[str] = [""] * len(data)
     for tr, te in StratifiedKFold(n_splits=k, shuffle=True, random_state=0).split(texts, strat):
-        model = train_model([data[i] for i in tr], labels, encoder, opts, embeddings=emb[tr] if emb is not None else None)
+        model = train_model([data[i] for i in tr], labels, encoder, opts, embeddings=emb[tr] if emb is not None else None,
+                            sample_weight=sample_weight[tr] if sample_weight is not None else None)
         probs = model.predict_proba([texts[i] for i in te], emb[te] if emb is not None else None)
         for i, row in zip(te, probs):
             p = dict(zip(labels, row.tolist()))

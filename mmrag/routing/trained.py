@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from mmrag.encoders.base import TextEncoder
@@ -81,31 +82,41 @@ class TrainedRouter:
     def needs_embedding(self) -> bool:
         return self.model.uses_embedding or self.zero_shot is not None
 
-    def probabilities(self, queries: list[str], embeddings: QueryEmbeddings | None = None) -> list[dict[str, float]]:
-        # A question's embedding comes from the pipeline's per-question memo, shared with retrieval.
-        encoder = embeddings.bind(self.encoder) if embeddings is not None and self.encoder is not None else self.encoder
-        emb = embed_queries(encoder, queries, self.model.max_chars) if self.needs_embedding else None
+    def probabilities(self, queries: list[str],
+                      embeddings: QueryEmbeddings | np.ndarray | None = None) -> list[dict[str, float]]:
+        """Every registry route's probability per query. ``embeddings``: the question's memo (the pipeline's,
+        shared with retrieval), or the queries' vectors from this router's encoder already computed (rows
+        aligned with ``queries``: evaluation and benchmarks embed a batch once)."""
+        emb = None
+        if self.needs_embedding and isinstance(embeddings, np.ndarray):
+            emb = embeddings
+        elif self.needs_embedding:
+            bound = embeddings is not None and self.encoder is not None
+            encoder = embeddings.bind(self.encoder) if bound else self.encoder  # type: ignore[union-attr]
+            emb = embed_queries(encoder, queries, self.model.max_chars)
         raw = self.model.predict_proba(queries, emb if self.model.uses_embedding else None)
-        zero = self.zero_shot.probabilities(emb) if self.zero_shot is not None else None
+        zero, best_described = self.zero_shot.score(emb) if self.zero_shot is not None else (None, None)
         out = []
         for i, row in enumerate(raw):
             probs = {label: float(p) for label, p in zip(self.model.labels, row) if label not in self.dropped}
             if self.dropped:
                 probs = self._hand_over_dropped(probs, dict(zip(self.model.labels, map(float, row))))
             if zero is not None:
-                unseen = self._unseen_share(zero[i])
+                unseen = self._unseen_share(zero[i], best_described[i])
                 claim = max(unseen.values())
                 probs = {r: p * (1.0 - claim) for r, p in probs.items()}
                 probs.update(unseen)
             out.append({r: probs.get(r, 0.0) for r in self.routes})
         return out
 
-    def _unseen_share(self, zero: dict[str, float]) -> dict[str, float]:
+    def _unseen_share(self, zero: dict[str, float], best_described: str) -> dict[str, float]:
         """The zero-shot probability of each unseen route where its description and examples fit the question
-        best of all the registry's routes (known ones scored the same way), else 0: a route the router never
-        saw must not take questions whose known route its own registry entry describes better."""
+        best of all the registry's routes (known ones scored the same way) and its description alone does too,
+        else 0: a route the router never saw must not take questions whose known route its own registry entry
+        describes better. (The description check keeps a route with example questions, which score higher,
+        from beating a route described without examples on the strength of the examples alone.)"""
         best = max(zero, key=zero.__getitem__)
-        return {r: (zero[r] if r == best else 0.0) for r in self.unseen}
+        return {r: (zero[r] if r == best == best_described else 0.0) for r in self.unseen}
 
     def _hand_over_dropped(self, probs: dict[str, float], raw: dict[str, float]) -> dict[str, float]:
         """Gives each dropped route's probability to the registry's routes of the same modality (a document

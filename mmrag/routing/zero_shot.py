@@ -104,8 +104,14 @@ class DescriptionRouteScorer:
 
     def probabilities(self, query_vecs: np.ndarray) -> list[dict[str, float]]:
         """Per query row: scored route -> zero-shot probability."""
+        return self.score(query_vecs)[0]
+
+    def score(self, query_vecs: np.ndarray) -> tuple[list[dict[str, float]], list[str]]:
+        """Per query row: (scored route -> zero-shot probability, the route whose description fits it best)."""
         sims = self.similarities(query_vecs)
         margins = self.margins(sims)
         assert self.calibration is not None
         cols = {r: self.calibration.probability(*sims[r], margins[r]) for r in self.scored}
-        return [{r: float(cols[r][i]) for r in cols} for i in range(len(query_vecs))]
+        names = list(sims)
+        best = np.stack([sims[r][0] for r in names], axis=1).argmax(axis=1)
+        return [{r: float(cols[r][i]) for r in cols} for i in range(len(query_vecs))], [names[j] for j in best]
