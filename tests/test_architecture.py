@@ -1,4 +1,5 @@
-"""The import rules of the layers (pyproject.toml, [tool.importlinter]) hold, and ruff finds nothing."""
+"""The import rules of the layers (pyproject.toml, [tool.importlinter]) hold, ruff finds nothing, and the
+public API type-checks (mypy, [tool.mypy])."""
 
 from __future__ import annotations
 
@@ -22,3 +23,9 @@ def test_ruff_finds_nothing(repo_root):
     res = subprocess.run([sys.executable, "-m", "ruff", "check", "mmrag", "tests", "evaluation", "tools", "scripts"],
                          cwd=repo_root, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-2000:]
+
+
+def test_mypy_checks_the_public_api(repo_root, tmp_path):
+    res = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path)], cwd=repo_root,
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-3000:]
