@@ -6,7 +6,7 @@ import time
 
 import pytest
 import yaml
-from test_ingest_support import write_registry
+from tests.helpers.ingest import write_registry
 from typer.testing import CliRunner
 
 from mmrag.cli.main import app

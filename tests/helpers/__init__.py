@@ -1,0 +1,1 @@
+"""Test helpers: stub servers, document builders, configs (imported as tests.helpers.*)."""
