@@ -259,3 +259,41 @@ def test_ask_many_matches_asking_one_at_a_time(pipe):
         return (t.query, t.decision.routes, [k.key for k in t.kept], [c.key for c in a.citations], a.text)
 
     assert [view(a) for a in many] == [view(a) for a in one_by_one]
+
+
+class SlowLoadingGenerator:
+    """A generator whose model takes a while to load, recording the thread it loads on and when."""
+
+    def __init__(self, inner, *, fail: Exception | None = None):
+        self.inner, self.fail = inner, fail
+        self.loaded_on: str | None = None
+        self.loaded_at = 0.0
+
+    def warm_up(self):
+        time.sleep(0.3)
+        self.loaded_on, self.loaded_at = threading.current_thread().name, time.perf_counter()
+        if self.fail is not None:
+            raise self.fail
+        return self
+
+    def generate(self, query, kept, image=None):
+        return self.inner.generate(query, kept, image=image)
+
+    def stream(self, query, kept, image=None):
+        return self.inner.stream(query, kept, image=image)
+
+
+def test_a_cold_generator_loads_while_the_question_is_retrieved(pipe):
+    pipe.load(generator=False)
+    slow = SlowLoadingGenerator(pipe.generator)
+    p = pipe.with_stages(generator=slow)
+    started = time.perf_counter()
+    answer = p.ask(BEES, routes=["paragraph"])
+    assert slow.loaded_on and slow.loaded_on != threading.current_thread().name
+    assert answer.trace.kept and "load_generator" in answer.trace.timings
+    # Retrieval did not wait for the model: the wait after it is shorter than the load itself.
+    assert answer.trace.timings["load_generator"] < slow.loaded_at - started
+    # A loading error reaches the caller, in the caller's thread, as itself.
+    broken = pipe.with_stages(generator=SlowLoadingGenerator(pipe.generator, fail=ServerError("model server down")))
+    with pytest.raises(ServerError, match="model server down"):
+        broken.ask(BEES, routes=["paragraph"])
