@@ -1,7 +1,7 @@
 """Embedded store engines side by side: numpy brute force vs qdrant-client local mode vs qdrant-edge.
 
     python evaluation/bench_store.py [--sizes 10000 100000] [--queries 20] [--engines local edge]
-                                     [--slow-queries 2] [--hnsw]
+                                     [--slow-queries 2] [--engines local edge edge-hnsw]
 
 Every engine gets the very same points per size (seeded): 384-dim random unit vectors, a sparse lexical vector
 on each point (the hybrid layout mmrag writes) and payloads shaped like mmrag's (a head point per item with the
@@ -124,20 +124,19 @@ def queries(n: int, q: int):
     return X, Q, sq, owners
 
 
-def _cfg(engine: str, path: Path, hnsw: bool):
+def _cfg(engine: str, path: Path):
     from mmrag.config import load_config
 
-    over = {"data_dir": str(path / "data"), "store.engine": engine, "store.upsert_batch_size": 256}
-    if hnsw:
-        over.update({"store.hnsw_m": 16, "store.hnsw_ef_construct": 100})
+    over = {"data_dir": str(path / "data"), "store.engine": engine.split("-")[0], "store.upsert_batch_size": 256,
+            "store.edge_hnsw": engine == "edge-hnsw"}
     return load_config(None, over)
 
 
-def worker_build(engine: str, n: int, path: Path, hnsw: bool) -> dict:
+def worker_build(engine: str, n: int, path: Path) -> dict:
     from mmrag.store.qdrant import close_embedded, open_store
 
     pts = points(n, "before" if engine == "local" else "after")
-    cfg = _cfg(engine, path, hnsw)
+    cfg = _cfg(engine, path)
     store = open_store(cfg)
     store.ensure_collection(COLL, {"text": DIM}, {"text": "bench"}, sparse="sparse")
     t = time.perf_counter()
@@ -150,12 +149,12 @@ def worker_build(engine: str, n: int, path: Path, hnsw: bool) -> dict:
     return {"write_pps": n / t_all, "write_s": t_all, "flush_s": t_all - t_write}
 
 
-def worker_open(engine: str, n: int, path: Path, hnsw: bool, q: int, slow_q: int) -> dict:
+def worker_open(engine: str, n: int, path: Path, q: int, slow_q: int) -> dict:
     from mmrag.store.qdrant import open_store
 
     X, Q, SQ, owners = queries(n, q)
     ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-{i}")) for i in range(int(owners.max()) + 1)]
-    cfg = _cfg(engine, path, hnsw)
+    cfg = _cfg(engine, path)
     gc.collect()
     rss0 = rss_mb()
     t = time.perf_counter()
@@ -208,16 +207,16 @@ def main() -> None:
     ap.add_argument("--slow-queries", type=int, default=2, help="Queries for local mode beyond 20k points (tens of seconds each).")
     ap.add_argument("--local-max-points", type=int, default=20000,
                     help="Skip local mode above this size: it writes ~50 points/s here (one commit per point), 100k = 30+ min.")
-    ap.add_argument("--engines", nargs="+", default=["local", "edge"], choices=["local", "edge"])
-    ap.add_argument("--hnsw", action="store_true", help="Also configure store.hnsw_m/ef_construct (edge builds HNSW on flush).")
+    ap.add_argument("--engines", nargs="+", default=["local", "edge", "edge-hnsw"], choices=["local", "edge", "edge-hnsw"],
+                    help="edge = exact search (the default config); edge-hnsw = store.edge_hnsw: true (HNSW built on flush).")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         kind, engine, n, path = args.worker[0], args.worker[1], int(args.worker[2]), Path(args.worker[3])
         if kind == "build":
-            print(json.dumps(worker_build(engine, n, path, args.hnsw)))
+            print(json.dumps(worker_build(engine, n, path)))
         else:
-            print(json.dumps(worker_open(engine, n, path, args.hnsw, args.queries, args.slow_queries)))
+            print(json.dumps(worker_open(engine, n, path, args.queries, args.slow_queries)))
         return
 
     from rich.console import Console
@@ -235,11 +234,10 @@ def main() -> None:
                 console.print(f"[yellow]local mode at {n:,} points skipped (--local-max-points {args.local_max_points})")
                 continue
             tmp = Path(tempfile.mkdtemp(prefix=f"mmrag-bench-{engine}-"))
-            extra = ["--hnsw"] if args.hnsw else []
             try:
-                b = _spawn("--worker", "build", engine, str(n), str(tmp), *extra)
+                b = _spawn("--worker", "build", engine, str(n), str(tmp))
                 o = _spawn("--worker", "open", engine, str(n), str(tmp), "--queries", str(args.queries),
-                           "--slow-queries", str(args.slow_queries), *extra)
+                           "--slow-queries", str(args.slow_queries))
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
             r = {"engine": engine, "points": n, **b, **o}
@@ -252,7 +250,8 @@ def main() -> None:
             console.print(f"[dim]{json.dumps(r)}")
     console.print(table)
     console.print("goals (issue 14): grouped ×np ≤ 2 at 100k, ≤ 500 MB per 100k points, reopen < 5 s. local = qdrant-client local "
-                  "mode with main's payload layout (text twice); edge = qdrant-edge with the current layout. local beyond 20k "
+                  "mode with main's payload layout (text twice); edge = qdrant-edge with the current layout, exact search (default); "
+                  "edge-hnsw = with store.edge_hnsw (HNSW built on flush, approximate: see recall). local beyond 20k "
                   f"points is timed on {args.slow_queries} queries.")
 
 

@@ -49,6 +49,11 @@ class StoreConfig(_Section):
         description="Embedded engine (when url is empty): edge = qdrant-edge, Qdrant's in-process engine (payload indexes, "
         "HNSW, reopens in well under a second); local = qdrant-client's local mode (pure Python, slow beyond ~20k points).",
     )
+    edge_hnsw: bool = Field(
+        default=False,
+        description="qdrant-edge: build an HNSW index when an ingest ends (approximate, sub-linear search, minutes per 100k "
+        "points to build); False = exact search over all points, ~2x numpy brute force.",
+    )
     # Collection settings for scale; applied when a collection is created (server/cluster, and edge where it applies).
     hnsw_m: int | None = Field(default=None, description="HNSW edges per node; None = Qdrant's default (16).")
     hnsw_ef_construct: int | None = Field(default=None, description="HNSW build candidates; None = Qdrant's default (100).")

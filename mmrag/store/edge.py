@@ -160,6 +160,8 @@ class EdgeStore(VectorStore):
             sparse_vectors={sparse: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)} if sparse else None,
             hnsw_config=hnsw,
             quantization_config=quant,
+            # indexing_threshold 0 = no HNSW: the optimiser only merges segments and drops deleted points.
+            optimizers=None if s.edge_hnsw else qe.EdgeOptimizersConfig(indexing_threshold=0),
         )
         folder = self._dir(collection)
         if folder.exists():  # a half-created collection (no metadata written): start it afresh
@@ -219,7 +221,7 @@ class EdgeStore(VectorStore):
             shard.update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=[_match("item_id", item_ids[i : i + 512])])))
 
     def flush(self, collection: str) -> None:
-        """Writes to disk, then Qdrant's optimisers (merging small segments; HNSW once past the indexing threshold)."""
+        """Writes to disk, then Qdrant's optimisers (merging segments, vacuum; HNSW with ``store.edge_hnsw``)."""
         if self.exists(collection):
             shard = self._shard(collection)
             shard.flush()

@@ -171,9 +171,10 @@ class VectorStore:
                 metadata={"mmrag_encoders": encoders},
                 **(self._scale_settings() if self.remote else {}),  # local mode has no index, quantisation or shards
             )
-            if self.remote:  # keyword indexes make group_by and key filters fast; local mode has none
-                for field in ("item_id", "item_key"):
+            if self.remote:  # indexes make group_by, key filters and head scans fast; local mode has none
+                for field in ("item_id", "item_key", "key", "source"):
                     self.client.create_payload_index(collection, field, models.PayloadSchemaType.KEYWORD)
+                self.client.create_payload_index(collection, "chunk_index", models.PayloadSchemaType.INTEGER)
             return
         have_dims, have_enc = self.describe(collection)
         if have_dims != dims or (have_enc and have_enc != encoders):
