@@ -168,12 +168,20 @@ def test_edge_store_is_locked_per_folder(tmp_path):
     close_embedded(cfg.store_path)
 
 
-def test_local_mode_store_under_edge_says_how_to_reingest(tmp_path):
+def test_local_mode_store_is_migrated_to_edge_once(tmp_path):
     local = make_config(tmp_path, **{"store.engine": "local"})
     store = open_store(local)
-    store.ensure_collection("old", {"text": 3}, {"text": "enc"})
+    store.ensure_collection("old", {"text": 3}, {"text": "enc"}, sparse="sparse")
+    a = item(A, "a.md", "alpha text")
+    store.upsert("old", [chunk(a, 1, unit(1, 0, 0), "alpha chunk", sparse(t1=1.0)),
+                         head(a, unit(0, 1, 0), sparse(t2=1.0), chunk_text="alpha text")])  # main's layout: text twice
     close_embedded(local.store_path)
-    with pytest.raises(CorpusError) as e:
-        open_store(make_config(tmp_path))  # the default engine, edge
-    msg = str(e.value)
-    assert "local mode" in msg and "store.engine: local" in msg and "mmrag ingest --all" in msg and "\n" not in msg
+    cfg = make_config(tmp_path)  # the default engine, edge
+    store = open_store(cfg)
+    assert store.engine == "edge" and store.count("old") == 2 and store.describe("old") == ({"text": 3}, {"text": "enc"})
+    assert [(g.item_id, g.chunk_text) for g in store.search_groups("old", vector=sparse(t2=1.0), using="sparse", limit=2)] == [(A, "alpha text")]
+    assert store.get_items("old", [A])[A].text == "alpha text"
+    close_embedded(cfg.store_path)
+    assert (cfg.store_path / "local-mode-backup" / "meta.json").is_file() and not (cfg.store_path / "meta.json").exists()
+    assert open_store(cfg).count("old") == 2  # copied once; reopened from edge
+    close_embedded(cfg.store_path)

@@ -98,17 +98,62 @@ class EdgeStore(VectorStore):
     def __init__(self, path: Path, *, batch_size: int = 64, settings: StoreConfig | None = None):
         self.root = Path(path)
         self._lockfile = _lock(self.root)
-        legacy = [c for c in _legacy_collections(self.root) if not (self.root / "edge" / c).is_dir()]
-        if legacy:
-            self._lockfile.close()
-            raise CorpusError(
-                f"the embedded store '{self.root}' holds collections {legacy} written by qdrant-client's local mode: "
-                "set store.engine: local to keep using them, or move the folder away and re-ingest with `mmrag ingest --all`"
-            )
         super().__init__(None, location=str(self.root), batch_size=batch_size, remote=False, settings=settings)  # type: ignore[arg-type]
         self.engine = "edge"
         self._shards: dict[str, qe.EdgeShard] = {}
         self._meta: dict[str, dict[str, Any]] = {}
+        if _legacy_collections(self.root):
+            self._migrate_local()
+
+    def _migrate_local(self) -> None:
+        """Copies the collections of a qdrant-client local-mode store in this folder into edge shards, once.
+
+        Points keep their ids, vectors and payloads (a head's chunk text equal to its text is dropped: stored once);
+        the local-mode files then move to ``local-mode-backup/``, so nothing is lost and the copy is not repeated.
+        """
+        from qdrant_client import QdrantClient
+
+        self._lockfile.close()  # local mode takes the same lock: let it, then take it back
+        try:
+            client = QdrantClient(path=str(self.root))
+        except RuntimeError as e:
+            self._lockfile = _lock(self.root)
+            raise CorpusError(f"the embedded store '{self.root}' was written by qdrant-client's local mode and could not be "
+                              f"read to migrate it ({e}): set store.engine: local, or move the folder away and re-ingest with "
+                              "`mmrag ingest --all`") from None
+        try:
+            for name in _legacy_collections(self.root):
+                if self.exists(name):
+                    continue
+                info = client.get_collection(name)
+                vectors = info.config.params.vectors
+                dims = {k: v.size for k, v in vectors.items()} if isinstance(vectors, dict) else {"": vectors.size}
+                encoders = dict(((getattr(info.config, "metadata", None) or {}).get("mmrag_encoders")) or {})
+                sparse = sorted((info.config.params.sparse_vectors or {}).keys())
+                self.drop(name)  # an interrupted earlier copy
+                self.ensure_collection(name, dims, encoders, sparse=sparse[0] if sparse else None)
+                offset = None
+                while True:
+                    recs, offset = client.scroll(name, limit=1024, offset=offset, with_payload=True, with_vectors=True)
+                    points = []
+                    for r in recs:
+                        payload = dict(r.payload or {})
+                        if payload.get("key") and payload.get("chunk_text") == payload.get("text"):
+                            payload.pop("chunk_text")
+                        vecs = r.vector if isinstance(r.vector, dict) else {"": r.vector}
+                        points.append(PointData(str(r.id), {k: v for k, v in vecs.items() if v is not None}, payload))  # type: ignore[arg-type]
+                    self.upsert(name, points)
+                    if offset is None:
+                        break
+                self.flush(name)
+        finally:
+            client.close()
+            self._lockfile = _lock(self.root)
+        backup = self.root / "local-mode-backup"
+        backup.mkdir(exist_ok=True)
+        for part in ("meta.json", "collection"):
+            if (self.root / part).exists():
+                os.replace(self.root / part, backup / part)
 
     # -- shards ------------------------------------------------------------------------------------
     def _dir(self, collection: str) -> Path:
