@@ -120,7 +120,7 @@ def queries(n: int, q: int):
     rng = np.random.default_rng(1)
     picks = rng.integers(0, n, q)
     Q = X[picks] + 0.5 * rng.standard_normal((q, DIM)).astype(np.float32) / np.sqrt(DIM)
-    Q /= np.linalg.norm(Q, axis=1, keepdims=True)
+    Q = (Q / np.linalg.norm(Q, axis=1, keepdims=True)).astype(np.float32)  # float32 like X: no upcast copy of X per query
     sq = [models.SparseVector(indices=sparse[p][0][:3], values=[1.0] * len(sparse[p][0][:3])) for p in picks]
     return X, Q, sq, owners
 
