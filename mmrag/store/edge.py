@@ -13,6 +13,7 @@ item, asking for more only when too few distinct items came back.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -154,6 +155,8 @@ class EdgeStore(VectorStore):
         for part in ("meta.json", "collection"):
             if (self.root / part).exists():
                 os.replace(self.root / part, backup / part)
+        logging.getLogger(__name__).warning("copied the local-mode store '%s' into the edge engine; its old files are in %s",
+                                            self.root, backup)
 
     # -- shards ------------------------------------------------------------------------------------
     def _dir(self, collection: str) -> Path:
