@@ -55,6 +55,25 @@ class StoreConfig(_Section):
     prefer_grpc: bool = False
     timeout_s: float = 30.0
     upsert_batch_size: int = 64
+    engine: Literal["edge", "local"] = Field(
+        default="edge",
+        description="Embedded engine (when url is empty): edge = qdrant-edge, Qdrant's in-process engine (payload indexes, "
+        "HNSW, reopens in well under a second); local = qdrant-client's local mode (pure Python, slow beyond ~20k points).",
+    )
+    edge_hnsw: bool = Field(
+        default=False,
+        description="qdrant-edge: build an HNSW index when an ingest ends (approximate, sub-linear search, minutes per 100k "
+        "points to build); False = exact search over all points, ~2x numpy brute force.",
+    )
+    # Collection settings for scale; applied when a collection is created (server/cluster, and edge where it applies).
+    hnsw_m: int | None = Field(default=None, description="HNSW edges per node; None = Qdrant's default (16).")
+    hnsw_ef_construct: int | None = Field(default=None, description="HNSW build candidates; None = Qdrant's default (100).")
+    on_disk_vectors: bool = Field(default=False, description="Keep original vectors on disk (mmap) instead of RAM.")
+    quantization: Literal["none", "int8"] = Field(
+        default="none", description="Scalar int8 quantisation of dense vectors (4x smaller in RAM, rescored with the originals)."
+    )
+    shard_number: int | None = Field(default=None, description="Shards per collection (server/cluster only).")
+    replication_factor: int | None = Field(default=None, description="Copies of each shard (server/cluster only).")
 
 
 class RetrievalConfig(_Section):

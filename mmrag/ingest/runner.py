@@ -180,6 +180,8 @@ class Ingestor:
         sparse = self._sparse_encoder() if SPARSE in self.store.sparse_vectors(coll) else None
         with timings.timed("lookup"):
             existing = self.store.existing_ids(coll, [u.id for u in units])
+            # Stored key -> id in one pass: a batch finds earlier versions of its keys here, not by scanning the store.
+            versions = self.store.head_keys(coll) if len(existing) < len(units) else {}
         # Similar lengths per batch (as the encoder's own length sort would give over the whole set); media
         # units have size 0 and keep their order, so the clips of one video stay together.
         missing = sorted((u for u in units if u.id not in existing), key=lambda u: u.size)
@@ -202,7 +204,7 @@ class Ingestor:
         try:
             for i in range(0, len(missing), bs):
                 batch = missing[i : i + bs]
-                write = self._ingest_batch(coll, batch, text, image, report, timings, sparse)
+                write = self._ingest_batch(coll, batch, text, image, report, timings, sparse, versions)
                 if pending is not None:
                     pending.result()
                 pending = writer.submit(write) if write is not None else None
@@ -212,6 +214,9 @@ class Ingestor:
                 pending.result()
         finally:
             writer.shutdown(wait=True)
+            if missing:
+                with timings.timed("flush"):
+                    self.store.flush(coll)
         roots = [p for p in paths if p.is_dir()]
         if prune and roots:
             from mmrag.ingest.prune import prune as prune_items, source_file
@@ -238,7 +243,8 @@ class Ingestor:
         return out
 
     def _ingest_batch(self, coll: str, batch: list[Unit], text: TextEncoder, image: ImageTextEncoder | None,
-                      report: IngestReport, timings: Timings, sparse: SparseEncoder | None = None) -> Callable[[], None] | None:
+                      report: IngestReport, timings: Timings, sparse: SparseEncoder | None = None,
+                      versions: dict[str, str] | None = None) -> Callable[[], None] | None:
         """Build and encode a batch; returns the function that writes it (run by the caller's writer thread)."""
         built: list[Built] = []
         for u in batch:
@@ -291,8 +297,10 @@ class Ingestor:
                     head_vecs[SPARSE] = svecs[0]
             if image_vecs[j] is not None:
                 head_vecs[IMAGE] = image_vecs[j]
-            payload = {**b.item.model_dump(mode="json"), "item_id": iid, "item_key": b.item.key, "chunk_index": 0,
-                       "chunk_text": b.chunks[0] if b.chunks else None}
+            payload = {**b.item.model_dump(mode="json"), "item_id": iid, "item_key": b.item.key, "chunk_index": 0}
+            first = b.chunks[0] if b.chunks else None
+            if first is None or first != payload.get("text"):  # else the item's text is its chunk: stored once
+                payload["chunk_text"] = first
             heads.append(PointData(iid, head_vecs, payload))
 
         def write() -> None:
@@ -300,12 +308,15 @@ class Ingestor:
                 # Chunks first, heads last: a head point means the item is complete.
                 self.store.upsert(coll, chunk_points)
                 self.store.upsert(coll, heads)
-                report.replaced += self._drop_old_versions(coll, [b.item.key for b in built], [b.item.id for b in built])
+                report.replaced += self._drop_old_versions(coll, built, versions or {})
             report.ingested += len(built)
             report.points += len(chunk_points) + len(heads)
 
         return write
 
-    def _drop_old_versions(self, coll: str, keys: list[str], ids: list[str]) -> int:
-        """Remove points of earlier versions of these keys (same key, other content), written before this run."""
-        return self.store.delete_other_versions(coll, keys, ids)
+    def _drop_old_versions(self, coll: str, built: list[Built], versions: dict[str, str]) -> int:
+        """Remove earlier versions of these keys (same key, other content), stored before this run."""
+        old = [versions[b.item.key] for b in built if versions.get(b.item.key, b.item.id) != b.item.id]
+        if old:
+            self.store.delete_items(coll, old)
+        return len(old)

@@ -5,7 +5,12 @@ and a named sparse vector "sparse" (lexical BM25 weights, Qdrant's IDF modifier)
 collections created before the sparse vector existed have none and are searched dense only.
 Every item has a *head* point (id == Item.id, payload = the whole Item + ``item_id``); items whose text view
 spans several chunks also get chunk points (payload ``item_id``, ``chunk_index``, ``chunk_text``). Searches
-group by ``item_id`` so an item comes back once, scored by its best point.
+group by ``item_id`` so an item comes back once, scored by its best point. A head whose first chunk is the
+item's whole text has no ``chunk_text`` (the text is stored once); a search reads ``text`` for it.
+
+Engines: this module's ``VectorStore`` speaks qdrant-client (a server or cluster with ``store.url``, or the
+older embedded local mode with ``store.engine: local``); ``mmrag.store.edge.EdgeStore`` is the same facade
+over qdrant-edge, the default embedded engine.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from mmrag.config import MMRAGConfig
+from mmrag.config import MMRAGConfig, StoreConfig
 from mmrag.errors import ConfigError
 from mmrag.store.embedded_lock import HELD, store_in_use
 from mmrag.types import Item
@@ -30,9 +35,9 @@ TEXT = "text"
 IMAGE = "image"
 _GROUP_PAYLOAD = ["item_id", "chunk_index", "chunk_text"]
 
-# One embedded client per folder per process: Qdrant's local mode locks its folder, so a second
-# client on the same folder (even in this process) would fail.
-_EMBEDDED: dict[str, QdrantClient] = {}
+# One embedded engine per folder per process: both embedded engines lock their folder, so a second
+# opener of the same folder (even in this process) would fail. Values: a QdrantClient or an EdgeStore.
+_EMBEDDED: dict[str, Any] = {}
 
 
 def chunk_point_id(item_id: str, index: int) -> str:
@@ -71,6 +76,7 @@ class ChunkHit:
 
 
 def _connect(cfg: MMRAGConfig) -> QdrantClient:
+    """A qdrant-client: the server at ``store.url``, or local mode on the embedded folder."""
     if cfg.store.url:
         key = os.environ.get(cfg.store.api_key_env) or None
         return QdrantClient(url=cfg.store.url, api_key=key, prefer_grpc=cfg.store.prefer_grpc, timeout=int(cfg.store.timeout_s))
@@ -98,15 +104,32 @@ def _close_all() -> None:
 
 
 def open_store(cfg: MMRAGConfig) -> "VectorStore":
-    return VectorStore(_connect(cfg), location=cfg.store.url or str(cfg.store_path), batch_size=cfg.store.upsert_batch_size, remote=bool(cfg.store.url))
+    """The store the config names: a server (``store.url``), else the embedded engine ``store.engine``."""
+    if not cfg.store.url and cfg.store.engine == "edge":
+        from mmrag.store.edge import open_edge
+
+        return open_edge(cfg, _EMBEDDED)
+    return VectorStore(_connect(cfg), location=cfg.store.url or str(cfg.store_path), batch_size=cfg.store.upsert_batch_size,
+                       remote=bool(cfg.store.url), settings=cfg.store)
 
 
 def close_embedded(path: str | Path) -> None:
     """Release an embedded store's lock (tests, and a CLI that ends)."""
-    client = _EMBEDDED.pop(str(Path(path)), None)
+    engine = _EMBEDDED.pop(str(Path(path)), None)
     HELD.discard(str(Path(path)))
-    if client is not None:
-        client.close()
+    if engine is not None:
+        engine.close()
+
+
+def _hit(item_id: str, score: float, payload: dict[str, Any] | None) -> ChunkHit:
+    p = payload or {}
+    # A head without the key stores its text once, as the Item's text: filled in by _fill_head_text.
+    text = p["chunk_text"] if "chunk_text" in p else _SAME_AS_TEXT
+    return ChunkHit(item_id, float(score), text, int(p.get("chunk_index", 0) or 0))
+
+
+#: Marks a hit whose chunk text is the item's text (read after the search, for the few hits returned).
+_SAME_AS_TEXT: Any = object()
 
 
 def _item(payload: dict[str, Any] | None) -> Item:
@@ -118,11 +141,17 @@ def _item(payload: dict[str, Any] | None) -> Item:
 class VectorStore:
     """Collections, batched upserts, existence checks and grouped search."""
 
-    def __init__(self, client: QdrantClient, *, location: str = "", batch_size: int = 64, remote: bool = False):
+    def __init__(self, client: QdrantClient, *, location: str = "", batch_size: int = 64, remote: bool = False,
+                 settings: StoreConfig | None = None):
         self.client = client
         self.remote = remote
         self.location = location
         self.batch_size = max(1, batch_size)
+        self.settings = settings or StoreConfig()
+        self.engine = "server" if remote else "local"
+
+    def close(self) -> None:
+        """Nothing to release for a server; the embedded client is closed by ``close_embedded``."""
 
     # -- collections ---------------------------------------------------------------------------
     def exists(self, collection: str) -> bool:
@@ -136,13 +165,16 @@ class VectorStore:
         if not self.exists(collection):
             self.client.create_collection(
                 collection,
-                vectors_config={k: models.VectorParams(size=d, distance=models.Distance.COSINE) for k, d in dims.items()},
+                vectors_config={k: models.VectorParams(size=d, distance=models.Distance.COSINE, on_disk=self.settings.on_disk_vectors or None)
+                                for k, d in dims.items()},
                 sparse_vectors_config={sparse: models.SparseVectorParams(modifier=models.Modifier.IDF)} if sparse else None,
                 metadata={"mmrag_encoders": encoders},
+                **(self._scale_settings() if self.remote else {}),  # local mode has no index, quantisation or shards
             )
-            if self.remote:  # keyword indexes make group_by and key filters fast; local mode has none
-                for field in ("item_id", "item_key"):
+            if self.remote:  # indexes make group_by, key filters and head scans fast; local mode has none
+                for field in ("item_id", "item_key", "key", "source"):
                     self.client.create_payload_index(collection, field, models.PayloadSchemaType.KEYWORD)
+                self.client.create_payload_index(collection, "chunk_index", models.PayloadSchemaType.INTEGER)
             return
         have_dims, have_enc = self.describe(collection)
         if have_dims != dims or (have_enc and have_enc != encoders):
@@ -151,6 +183,20 @@ class VectorStore:
                 f"but the config now gives {dims} and {encoders}: use the old encoders, or rebuild it with "
                 "`mmrag ingest --corpus NAME --recreate`"
             )
+
+    def _scale_settings(self) -> dict[str, Any]:
+        """The config's collection settings for scale, as create_collection arguments (unset ones: Qdrant's defaults)."""
+        s, out = self.settings, {}
+        if s.hnsw_m is not None or s.hnsw_ef_construct is not None:
+            out["hnsw_config"] = models.HnswConfigDiff(m=s.hnsw_m, ef_construct=s.hnsw_ef_construct)
+        if s.quantization == "int8":
+            out["quantization_config"] = models.ScalarQuantization(
+                scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True))
+        if s.shard_number is not None:
+            out["shard_number"] = s.shard_number
+        if s.replication_factor is not None:
+            out["replication_factor"] = s.replication_factor
+        return out
 
     def describe(self, collection: str) -> tuple[dict[str, int], dict[str, str]]:
         info = self.client.get_collection(collection)
@@ -198,18 +244,8 @@ class VectorStore:
             flt = models.Filter(must=[models.FieldCondition(key="item_id", match=models.MatchAny(any=item_ids[i : i + 512]))])
             self.client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
 
-    def delete_other_versions(self, collection: str, keys: list[str], keep_ids: list[str]) -> int:
-        """Delete points of items with these keys but other ids (earlier versions); returns how many items went."""
-        flt = models.Filter(
-            must=[models.FieldCondition(key="item_key", match=models.MatchAny(any=keys))],
-            must_not=[models.FieldCondition(key="item_id", match=models.MatchAny(any=keep_ids))],
-        )
-        heads = models.Filter(must=[*flt.must, models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))],
-                              must_not=flt.must_not)
-        old_heads = self.client.count(collection, count_filter=heads, exact=True).count
-        if old_heads or self.client.count(collection, count_filter=flt, exact=True).count:
-            self.client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
-        return old_heads
+    def flush(self, collection: str) -> None:
+        """Make the writes so far durable and searchable at full speed (qdrant-client writes through: nothing to do)."""
 
     # -- reading ---------------------------------------------------------------------------------
     def get_items(self, collection: str, ids: list[str]) -> dict[str, Item]:
@@ -222,6 +258,12 @@ class VectorStore:
         """Stored items by their human-readable key."""
         flt = models.Filter(must=[models.FieldCondition(key="key", match=models.MatchAny(any=list(keys)))])
         return {item.key: item for item in (_item(p) for p in self.scroll_payloads(collection, flt, fields=True))}
+
+    def head_keys(self, collection: str) -> dict[str, str]:
+        """Every stored item's key -> id, in one pass (to find earlier versions of re-ingested keys)."""
+        if not self.exists(collection):
+            return {}
+        return {p["key"]: str(p["item_id"]) for p in self.head_payloads(collection, ["key", "item_id"]) if p.get("key") and p.get("item_id")}
 
     def head_payloads(self, collection: str, fields: list[str]) -> Iterator[dict[str, Any]]:
         """The given payload fields of every item's head point."""
@@ -272,22 +314,34 @@ class VectorStore:
         if not grouped:
             # One point per item (no chunk points, e.g. paragraphs): a plain query, much faster than grouping.
             res = self.client.query_points(collection, limit=limit, with_payload=_GROUP_PAYLOAD, **args)
-            return [ChunkHit(str((p.payload or {}).get("item_id") or p.id), float(p.score), (p.payload or {}).get("chunk_text"),
-                             int((p.payload or {}).get("chunk_index", 0) or 0)) for p in res.points]
-        res = self.client.query_points_groups(collection, group_by="item_id", limit=limit, group_size=1, with_payload=_GROUP_PAYLOAD, **args)
-        hits = []
-        for g in res.groups:
-            best = g.hits[0]
-            p = best.payload or {}
-            hits.append(ChunkHit(str(g.id), float(best.score), p.get("chunk_text"), int(p.get("chunk_index", 0) or 0)))
+            hits = [_hit(str((p.payload or {}).get("item_id") or p.id), p.score, p.payload) for p in res.points]
+        else:
+            res = self.client.query_points_groups(collection, group_by="item_id", limit=limit, group_size=1, with_payload=_GROUP_PAYLOAD, **args)
+            hits = [_hit(str(g.id), g.hits[0].score, g.hits[0].payload) for g in res.groups]
+        return self._fill_head_text(collection, hits)
+
+    def _fill_head_text(self, collection: str, hits: list[ChunkHit]) -> list[ChunkHit]:
+        """Hits on heads that keep their chunk text as the item's text get it from ``text`` (one read for all)."""
+        need = [h.item_id for h in hits if h.chunk_text is _SAME_AS_TEXT]
+        texts = {pid: p.get("text") for pid, p in self._payloads(collection, need, ["text"]).items()} if need else {}
+        for h in hits:
+            if h.chunk_text is _SAME_AS_TEXT:
+                h.chunk_text = texts.get(h.item_id)
         return hits
 
-    def stored_text_vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]:
-        """The stored dense "text" vectors of head points (normalised by Qdrant's cosine distance)."""
-        recs = self.client.retrieve(collection, ids, with_payload=False, with_vectors=[TEXT]) if ids else []
+    def _payloads(self, collection: str, ids: list[str], fields: list[str]) -> dict[str, dict[str, Any]]:
+        return {str(r.id): dict(r.payload or {}) for r in self.client.retrieve(collection, ids, with_payload=fields, with_vectors=False)}
+
+    def stored_vectors(self, collection: str, ids: list[str], name: str = TEXT) -> dict[str, np.ndarray]:
+        """The stored dense vectors ``name`` of these points (normalised by Qdrant's cosine distance)."""
+        recs = self.client.retrieve(collection, ids, with_payload=False, with_vectors=[name]) if ids else []
         out = {}
         for r in recs:
-            v = (r.vector or {}).get(TEXT) if isinstance(r.vector, dict) else None
+            v = (r.vector or {}).get(name) if isinstance(r.vector, dict) else None
             if v is not None:
                 out[str(r.id)] = np.asarray(v, dtype=np.float32)
         return out
+
+    def stored_text_vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored dense "text" vectors of head points."""
+        return self.stored_vectors(collection, ids, TEXT)

@@ -92,8 +92,8 @@ def test_images_with_image_text_encoder_use_named_vectors_and_fusion(tmp_path, i
     from mmrag.encoders import load_image_text_encoder
 
     enc = load_image_text_encoder(cfg.encoders.image_text)
-    rec = store.client.retrieve("img", [by_image[0].item.id], with_vectors=True)[0]
-    assert np.allclose(rec.vector["image"], enc.encode_images([load_image(images / "bee.png")])[0], atol=1e-5)
+    rec = store.stored_vectors("img", [by_image[0].item.id], "image")[by_image[0].item.id]
+    assert np.allclose(rec, enc.encode_images([load_image(images / "bee.png")])[0], atol=1e-5)
 
 
 def test_changing_the_encoder_is_refused(tmp_path, images, clip_model, text_encoder):
@@ -144,8 +144,8 @@ def test_video_clips_spans_and_subtitles(tmp_path, videos, clip_model):
     enc = load_image_text_encoder(cfg.encoders.image_text)
     frames = [im for _, im in sample_frames(videos / "lesson.mp4", c.frame_times)]
     expected = l2_normalise(enc.encode_images(frames).mean(axis=0))
-    rec = store.client.retrieve("clips", [c.id], with_vectors=True)[0]
-    assert np.allclose(rec.vector["image"], expected, atol=1e-4)
+    rec = store.stored_vectors("clips", [c.id], "image")[c.id]
+    assert np.allclose(rec, expected, atol=1e-4)
     silent = [h.item for h in hits if h.item.key.startswith("silent.mp4")]
     assert sorted(i.key for i in silent) == ["silent.mp4@0-2", "silent.mp4@2-3"] and not silent[0].transcript
     again = Ingestor(cfg, store).ingest(clips, [videos])
@@ -271,5 +271,5 @@ def test_whole_video_image_vector_is_the_mean_of_its_clip_vectors(tmp_path, vide
     frames = [im for _, im in sample_frames(videos / "lesson.mp4", times)]
     vecs = enc.encode_images(frames)
     clip_vecs = [l2_normalise(vecs[i : i + 2].mean(axis=0)) for i in range(0, 6, 2)]
-    rec = store.client.retrieve("v", [hit.item.id], with_vectors=True)[0]
-    assert np.allclose(rec.vector["image"], l2_normalise(np.mean(clip_vecs, axis=0)), atol=1e-4)
+    rec = store.stored_vectors("v", [hit.item.id], "image")[hit.item.id]
+    assert np.allclose(rec, l2_normalise(np.mean(clip_vecs, axis=0)), atol=1e-4)
