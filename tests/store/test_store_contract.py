@@ -10,7 +10,7 @@ import uuid
 import numpy as np
 import pytest
 from qdrant_client import models
-from test_ingest_support import make_config
+from tests.helpers.ingest import make_config
 
 from mmrag.errors import ConfigError, CorpusError
 from mmrag.store.embedded_lock import check_store_free
