@@ -27,7 +27,7 @@ from qdrant_client import models
 from mmrag.config import MMRAGConfig, StoreConfig
 from mmrag.errors import ConfigError, CorpusError
 from mmrag.store.embedded_lock import HELD, store_in_use
-from mmrag.store.qdrant import TEXT, ChunkHit, PointData, Query, VectorStore, _GROUP_PAYLOAD, _hit, _item
+from mmrag.store.qdrant import TEXT, ChunkHit, PointData, Query, VectorStore, _GROUP_PAYLOAD, _hit, _item, TIE_MARGIN, best_first
 
 #: Payload fields with an index: item grouping and deletes (item_id), re-ingest (key, item_key), heads (chunk_index).
 _KEYWORD_INDEXES = ("item_id", "item_key", "key", "source")
@@ -329,9 +329,9 @@ class EdgeStore(VectorStore):
             return qe.QueryRequest(limit=n, query=qe.Query.Nearest(_vec(vector), using=using), filter=flt, with_payload=_GROUP_PAYLOAD)
 
         if not grouped:
-            pts = shard.query(request(limit))
+            pts = shard.query(request(limit + TIE_MARGIN))
             hits = [_hit(str((p.payload or {}).get("item_id") or p.id), p.score, p.payload) for p in pts]
-            return self._fill_head_text(collection, hits)
+            return self._fill_head_text(collection, best_first(hits, limit))
         n = max(limit * 4, 32)
         while True:
             pts = shard.query(request(n))
@@ -340,8 +340,8 @@ class EdgeStore(VectorStore):
                 iid = str((p.payload or {}).get("item_id") or p.id)
                 if iid not in best:
                     best[iid] = _hit(iid, p.score, p.payload)
-            if len(best) >= limit or len(pts) < n:
-                return self._fill_head_text(collection, list(best.values())[:limit])
+            if len(best) >= limit + TIE_MARGIN or len(pts) < n:
+                return self._fill_head_text(collection, best_first(list(best.values()), limit))
             n *= 4  # many chunks of few items: ask deeper
 
     def stored_vectors(self, collection: str, ids: list[str], name: str = TEXT) -> dict[str, np.ndarray]:

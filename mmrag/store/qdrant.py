@@ -121,6 +121,16 @@ def close_embedded(path: str | Path) -> None:
         engine.close()
 
 
+#: Searches ask for this many more items than wanted, so items tied at the cut are ranked by ``best_first``.
+TIE_MARGIN = 8
+
+
+def best_first(hits: list[ChunkHit], limit: int | None = None) -> list[ChunkHit]:
+    """Best score first, equal scores (fusion by rank ties often) by item id, cut at ``limit``: the same query
+    ranks the same way every time, whatever order the engine's segments or threads returned them in."""
+    return sorted(hits, key=lambda h: (-h.score, h.item_id))[:limit]
+
+
 def _hit(item_id: str, score: float, payload: dict[str, Any] | None) -> ChunkHit:
     p = payload or {}
     # A head without the key stores its text once, as the Item's text: filled in by _fill_head_text.
@@ -313,12 +323,13 @@ class VectorStore:
             args = dict(query=_query(vector), using=using, query_filter=flt)
         if not grouped:
             # One point per item (no chunk points, e.g. paragraphs): a plain query, much faster than grouping.
-            res = self.client.query_points(collection, limit=limit, with_payload=_GROUP_PAYLOAD, **args)
+            res = self.client.query_points(collection, limit=limit + TIE_MARGIN, with_payload=_GROUP_PAYLOAD, **args)
             hits = [_hit(str((p.payload or {}).get("item_id") or p.id), p.score, p.payload) for p in res.points]
         else:
-            res = self.client.query_points_groups(collection, group_by="item_id", limit=limit, group_size=1, with_payload=_GROUP_PAYLOAD, **args)
+            res = self.client.query_points_groups(collection, group_by="item_id", limit=limit + TIE_MARGIN, group_size=1,
+                                                  with_payload=_GROUP_PAYLOAD, **args)
             hits = [_hit(str(g.id), g.hits[0].score, g.hits[0].payload) for g in res.groups]
-        return self._fill_head_text(collection, hits)
+        return self._fill_head_text(collection, best_first(hits, limit))
 
     def _fill_head_text(self, collection: str, hits: list[ChunkHit]) -> list[ChunkHit]:
         """Hits on heads that keep their chunk text as the item's text get it from ``text`` (one read for all)."""

@@ -185,3 +185,13 @@ def test_local_mode_store_is_migrated_to_edge_once(tmp_path):
     assert (cfg.store_path / "local-mode-backup" / "meta.json").is_file() and not (cfg.store_path / "meta.json").exists()
     assert open_store(cfg).count("old") == 2  # copied once; reopened from edge
     close_embedded(cfg.store_path)
+
+
+def test_equal_scores_rank_by_item_id(backend):
+    cfg, store, name = backend
+    store.ensure_collection(name, {"text": 3}, {"text": "enc"}, sparse="sparse")
+    ids = [str(uuid.UUID(int=i)) for i in (31, 30, 33, 32)]  # stored out of order, one vector for all
+    store.upsert(name, [head(item(i, f"{i}.md", "same text"), unit(1, 1, 0), sparse(t1=1.0)) for i in ids])
+    for grouped in (True, False):
+        hits = store.search_groups(name, vector=unit(1, 1, 0), limit=3, grouped=grouped)
+        assert [h.item_id for h in hits] == sorted(ids)[:3]
