@@ -74,7 +74,7 @@ def build_scorer(
     if kind == "signals":
         from mmrag.rerank.signals import SignalScorer, store_signal_source
 
-        return SignalScorer(load_signal_model(cfg.rerank.calibration, cfg), store_signal_source(cfg))
+        return SignalScorer(load_signal_model(cfg.rerank.calibration, cfg), store_signal_source(cfg), language=cfg.retrieval.sparse_language)
     if kind == "bi-encoder":
         from mmrag.encoders import load_text_encoder
         from mmrag.rerank.local import BiEncoderScorer
