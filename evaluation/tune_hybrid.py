@@ -61,6 +61,7 @@ def bm25_matrix(enc: SparseEncoder, doc_tokens: list[list[str]], query_tokens: l
 
 
 def _top(m: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+    p = min(p, m.shape[1] - 1)
     idx = np.argpartition(-m, p, axis=1)[:, :p]
     return idx, np.take_along_axis(m, idx, 1)
 

@@ -4,9 +4,10 @@ Signals per candidate (``Hit.signals``, filled by the retriever from the stored 
 store here for candidates that come without them): the dense cosine and the sparse BM25 score; and, from the
 texts at hand, the share of the query's index terms (the sparse vector's stems) that occur in the candidate.
 Features describe each candidate relative to the query's other candidates (gap to the best cosine, share of
-the best lexical score, rank by each signal) and in absolute terms (cosine, BM25 per query term, term
-coverage, and the best of each in the list): the relative ones rank, the absolute ones tell a list whose best
-candidate answers from a list whose best is merely the nearest (a question the corpus cannot answer).
+the best lexical score, rank by each signal) and in absolute terms (cosine, term coverage, and the best of
+each in the list): the relative ones rank, the absolute ones tell a list whose best candidate answers from a
+list whose best is merely the nearest (a question the corpus cannot answer). Absolute BM25 levels are
+computed too but left out of the shipped feature set (``PORTABLE``): their scale follows the collection.
 The model (standardised features → logistic regression) is fitted on labelled pairs and saved as JSON; the
 shipped one was fitted on SQuAD v1.1 dev questions with hard negatives from hybrid retrieval, some of them
 made unanswerable by taking their article out of the candidates.
@@ -127,12 +128,18 @@ def shipped_model_path() -> Path:
     return Path(str(resources.files("mmrag.rerank") / "data" / "signals.json"))
 
 
+#: The features the shipped model uses: no absolute BM25 level, whose scale follows the collection's size (IDF),
+#: so a model fitted on one collection would misjudge another (measured: demo adaptive F1 0.96 -> 0.79 with them).
+PORTABLE = tuple(f for f in FEATURES if f not in ("sparse_log", "sparse_best_log", "sparse_per_term", "sparse_per_term_best"))
+
+
 def fit_signal_model(groups: list[Signals] | list[tuple[list[float], list[float]]], labels: list[list[int]], *, source: str = "",
-                     c: float = 1.0) -> SignalModel:
-    """Fit on per-query signals ((dense, sparse[, coverage, n_terms]) lists) and 0/1 labels."""
+                     c: float = 1.0, names: tuple[str, ...] = PORTABLE) -> SignalModel:
+    """Fit on per-query signals ((dense, sparse[, coverage, n_terms]) lists) and 0/1 labels, over the features ``names``."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.concatenate([features(*g) for g in groups if len(g[0])])
+    cols = [FEATURES.index(f) for f in names]
+    x = np.concatenate([features(*g) for g in groups if len(g[0])])[:, cols]
     y = np.asarray([v for g in labels for v in g], dtype=int)
     if len(x) != len(y):
         raise InputError(f"signal model: {len(x)} candidates but {len(y)} labels")
@@ -142,7 +149,7 @@ def fit_signal_model(groups: list[Signals] | list[tuple[list[float], list[float]
     scale[scale == 0] = 1.0
     lr = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
     return SignalModel(
-        features=list(FEATURES), mean=mean.tolist(), scale=scale.tolist(), weights=lr.coef_[0].tolist(),
+        features=list(names), mean=mean.tolist(), scale=scale.tolist(), weights=lr.coef_[0].tolist(),
         bias=float(lr.intercept_[0]), n_pairs=int(len(y)), n_positive=int(y.sum()), n_queries=len(groups),
         source=source, fitted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
