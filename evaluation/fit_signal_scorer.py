@@ -2,8 +2,13 @@
 
 Queries are split by their gold document (a hash of its id), so no held-out question shares a paragraph with a
 training question. Candidates are the hybrid search's top-N (hard negatives); label 1 = judged relevant.
+A share of the training questions is made unanswerable: their gold paragraph (``--unanswerable-scope paragraph``)
+or every paragraph of its article (``article``, the default: SQuAD's sibling paragraphs often answer too) is
+taken out of their candidates, so the model also sees lists whose best candidate is only the nearest.
+Held-out figures: ECE/AUC and adaptive vs fixed top-k F1 on answerable questions, and how often each held-out
+question, made unanswerable either way, still keeps something.
 
-    python evaluation/fit_signal_scorer.py --data /tmp/squad/squad_v1.1_dev --train 2500 --unanswerable 0.3 \
+    python evaluation/fit_signal_scorer.py --data /tmp/squad/squad_v1.1_dev --train 2500 --unanswerable 0.2 \
         --out mmrag/rerank/data/signals.json --heldout-ids /tmp/heldout.txt --set data_dir=/tmp/ev12
 """
 
@@ -21,7 +26,7 @@ from mmrag.config import load_config, parse_override
 from mmrag.evaluation.beir import load_retrieval_set
 from mmrag.evaluation.retrieval_eval import ROUTE, ece, prepare_corpus
 from mmrag.rerank.selection_eval import prf
-from mmrag.rerank.signals import DENSE, SPARSE_KEY, features, fit_signal_model
+from mmrag.rerank.signals import SignalModel, SignalScorer, features, fit_signal_model
 from mmrag.retrieval import CollectionRetriever
 
 
@@ -29,16 +34,25 @@ def heldout_doc(doc_id: str, share: float) -> bool:
     return int(hashlib.sha1(doc_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
 
 
-def collect(r, data, qids, n, unanswerable=frozenset()):
-    """Candidates' signals and labels; for ``unanswerable`` queries the gold paragraph is taken out of the list
-    (as if the corpus could not answer), so the model must also judge a list whose best match is irrelevant."""
+def _article(doc_id: str) -> str:
+    # SQuAD dev ids are squaddev-aNNNN-pNNN: the article is the part before the paragraph number.
+    return doc_id.rsplit("-p", 1)[0]
+
+
+def collect(r, scorer, data, qids, n, unanswerable=frozenset(), scope="article"):
+    """Candidates' signals and labels; for ``unanswerable`` queries the gold paragraph (or its whole article) is
+    taken out of the list (as if the corpus could not answer), so the model also judges a list whose best match
+    is irrelevant."""
     groups, labels = [], []
     for q in track(qids, description="retrieving"):
         gold = {d for d, v in data.qrels[q].items() if v > 0}
-        hits = r.search(data.queries[q], ROUTE, n=n + (1 if q in unanswerable else 0)).hits
         if q in unanswerable:
-            hits = [h for h in hits if h.item.key not in gold][:n]
-        groups.append(([h.signals.get(DENSE, 0.0) for h in hits], [h.signals.get(SPARSE_KEY, 0.0) for h in hits]))
+            gone = {_article(g) for g in gold} if scope == "article" else gold
+            key = _article if scope == "article" else (lambda d: d)
+            hits = [h for h in r.search(data.queries[q], ROUTE, n=n + 60).hits if key(h.item.key) not in gone][:n]
+        else:
+            hits = r.search(data.queries[q], ROUTE, n=n).hits
+        groups.append(scorer.signals(data.queries[q], hits))
         labels.append([int(h.item.key in gold) for h in hits])
     return groups, labels
 
@@ -52,18 +66,47 @@ def selection(rs, labels, tau, k, min_keep):
     return float(np.mean(rows))
 
 
+def held_out_figures(model, hg, hy, unans, label: str) -> dict[str, float]:
+    """Print and return a model's figures on held-out questions: answerable (ECE, AUC, adaptive vs top-k F1) and
+    the same questions made unanswerable (share that still keeps something)."""
+    from sklearn.metrics import roc_auc_score
+
+    rs = [model.predict(features(*g)).tolist() for g in hg]
+    flat_p = [p for g in rs for p in g]
+    flat_y = [v for g in hy for v in g]
+    e, _ = ece(flat_p, flat_y)
+    out = {"queries": len(hg), "ece": e, "auc": float(roc_auc_score(flat_y, flat_p))}
+    print(f"== {label} model: held-out ECE {e:.4f}, AUC {out['auc']:.4f}")
+    for mk in (0, 1):
+        print(f"answerable, min_keep={mk}: adaptive F1 " + ", ".join(
+            f"τ {tau}: {selection(rs, hy, tau, 5, mk):.3f}" for tau in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)))
+    print("answerable, fixed: " + ", ".join(f"top-{k} F1 {selection(rs, hy, -1, k, 0):.3f}" for k in (1, 3, 5)))
+    out["adaptive_f1_at_0.2"] = selection(rs, hy, 0.2, 5, 0)
+    out["top1_f1"] = selection(rs, hy, -1, 1, 0)
+    for scope, ug in unans.items():
+        urs = [model.predict(features(*g)).tolist() if g[0] else [] for g in ug]
+        rates = {tau: float(np.mean([any(p >= tau for p in g) for g in urs])) for tau in (0.1, 0.2, 0.3, 0.5)}
+        print(f"made unanswerable ({scope} removed): keeps something " + ", ".join(f"τ {t}: {v:.1%}" for t, v in rates.items()))
+        out[f"unanswerable_{scope}_kept_any_at_0.2"] = rates[0.2]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, required=True, help="folder with corpus/queries/qrels.jsonl")
     ap.add_argument("--train", type=int, default=2500)
-    ap.add_argument("--heldout", type=int, default=2000)
+    ap.add_argument("--heldout", type=int, default=2000, help="held-out questions sampled (and written to --heldout-ids)")
+    ap.add_argument("--heldout-report", type=int, default=600, help="how many of them this script reports on")
     ap.add_argument("--share", type=float, default=0.3, help="share of documents held out")
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--heldout-ids", type=Path, help="write the held-out query ids here (for mmrag eval retrieval --query-ids)")
     ap.add_argument("--unanswerable", type=float, default=0.0,
-                    help="share of questions whose gold paragraph is removed from their candidates (train and held-out)")
+                    help="share of training questions whose gold is removed from their candidates")
+    ap.add_argument("--unanswerable-scope", choices=["article", "paragraph"], default="article",
+                    help="what is removed for an unanswerable question: its gold paragraph's whole article, or the paragraph")
+    ap.add_argument("--compare", type=Path, help="also report this signal model (e.g. the one shipped before) on the same held-out lists")
     ap.add_argument("--set", action="append", default=[])
     a = ap.parse_args()
     cfg = load_config(None, dict(parse_override(s) for s in a.set))
@@ -80,33 +123,20 @@ def main() -> None:
     ecfg = prepare_corpus(cfg, data)
     ecfg = ecfg.model_copy(update={"retrieval": ecfg.retrieval.model_copy(update={"mode": "hybrid"})})
     r = CollectionRetriever(ecfg)
-    hq = held_sample[: min(600, len(held_sample))]
-    drop = frozenset(q for q in [*train, *hq] if rng.random() < a.unanswerable)
-    tg, ty = collect(r, data, train, a.n, drop)
+    scorer = SignalScorer(None, language=ecfg.retrieval.sparse_language)  # only its signals() here
+    drop = frozenset(q for q in train if rng.random() < a.unanswerable)
+    tg, ty = collect(r, scorer, data, train, a.n, drop, a.unanswerable_scope)
     model = fit_signal_model(tg, ty, source=f"{a.data.name}: {len(train)} questions (documents outside the held-out {a.share:.0%}), "
-                             f"top-{a.n} hybrid candidates, seed {a.seed}; gold removed from the candidates of "
-                             f"{sum(q in drop for q in train)} of them (unanswerable)")
-    # Held-out: a sample of questions on held-out documents (fewer, to keep the fit quick; eval retrieval reports the rest).
-    hg, hy = collect(r, data, hq, a.n, drop)
-    rs = [model.predict(features(d, s)).tolist() for d, s in hg]
-    flat_p = [p for g in rs for p in g]
-    flat_y = [v for g in hy for v in g]
-    from sklearn.metrics import roc_auc_score
-
-    e, _ = ece(flat_p, flat_y)
-    model.held_out = {"queries": len(hq), "ece": e, "auc": float(roc_auc_score(flat_y, flat_p))}
-    unans = [i for i, q in enumerate(hq) if q in drop]
-    if unans:
-        for tau in (0.2, 0.3, 0.5):
-            kept_any = sum(any(p >= tau for p in rs[i]) for i in unans) / len(unans)
-            print(f"unanswerable held-out questions ({len(unans)}): keeps something at tau={tau}: {kept_any:.1%}")
-        model.held_out["unanswerable_queries"] = len(unans)
-        model.held_out["unanswerable_kept_any_at_0.2"] = sum(any(p >= 0.2 for p in rs[i]) for i in unans) / len(unans)
-    for mk in (0, 1):
-        for tau in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-            print(f"min_keep={mk} tau={tau}: adaptive F1 {selection(rs, hy, tau, 5, mk):.3f}")
-    for k in (1, 3, 5):
-        print(f"top-{k}: F1 {selection(rs, hy, -1, k, 0):.3f}")
+                             f"top-{a.n} hybrid candidates ({ecfg.retrieval.fusion}), seed {a.seed}; for {len(drop)} of them "
+                             f"the gold {a.unanswerable_scope} was taken out of the candidates (unanswerable)")
+    # Held-out: a sample of questions on held-out documents (fewer, to keep the fit quick; eval retrieval reports the rest),
+    # each once answerable and once made unanswerable by either scope.
+    hq = held_sample[: min(a.heldout_report, len(held_sample))]
+    hg, hy = collect(r, scorer, data, hq, a.n)
+    unans = {scope: collect(r, scorer, data, hq, a.n, frozenset(hq), scope)[0] for scope in ("article", "paragraph")}
+    model.held_out = held_out_figures(model, hg, hy, unans, "fitted")
+    if a.compare:
+        held_out_figures(SignalModel.load(a.compare), hg, hy, unans, f"compared ({a.compare.name})")
     model.save(a.out)
     print(json.dumps(model.held_out), model.weights)
 

@@ -83,9 +83,14 @@ class RetrievalConfig(_Section):
         "a corpus may override it with 'retrieval_mode' in the registry.",
     )
     prefetch: int = Field(default=100, description="Candidates each vector contributes to the hybrid fusion.")
-    rrf_k: int | None = Field(default=None, description="Reciprocal rank fusion constant; None = Qdrant's default (2).")
+    fusion: Literal["dbsf", "rrf"] = Field(
+        default="dbsf",
+        description="How hybrid search fuses the lists: 'dbsf' (Qdrant's distribution-based score fusion: each list's "
+        "scores normalised by their mean ± 3 std, then summed; measured best on SQuAD dev) or 'rrf' (reciprocal rank fusion).",
+    )
+    rrf_k: int | None = Field(default=None, description="Reciprocal rank fusion constant (fusion 'rrf'); None = Qdrant's default (2).")
     rrf_weights: list[float] | None = Field(
-        default=None, description="Weights of the fused lists [dense, sparse(, image)]; None = equal (needs Qdrant ≥ 1.16 when set)."
+        default=None, description="Weights of the fused lists [dense, sparse(, image)] (fusion 'rrf'); None = equal (needs Qdrant ≥ 1.16 when set)."
     )
     sparse_language: str = Field(default="english", description="Snowball stemmer language of the sparse vector.")
     sparse_k1: float = Field(default=1.2, description="BM25 term-frequency saturation of the sparse vector.")

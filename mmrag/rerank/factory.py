@@ -77,7 +77,8 @@ def build_scorer(
     if isinstance(sc, SignalsScorerConfig):
         from mmrag.rerank.signals import SignalScorer, store_signal_source
 
-        return SignalScorer(load_signal_model(cfg.rerank.calibration, cfg), store_signal_source(cfg))
+        return SignalScorer(load_signal_model(cfg.rerank.calibration, cfg), store_signal_source(cfg),
+                            language=cfg.retrieval.sparse_language)
     if isinstance(sc, SearchScoreScorerConfig):
         from mmrag.rerank.search_score import SearchScoreScorer
 

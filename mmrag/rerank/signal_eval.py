@@ -8,12 +8,13 @@ from mmrag.errors import InputError
 from mmrag.rerank.selection_eval import query_folds
 from mmrag.rerank.pairs import QueryCandidates
 from mmrag.rerank.signals import SignalModel, SignalScorer, features, fit_signal_model
+from mmrag.rerank.signals import Signals as QuerySignals
 
-Signals = list[tuple[list[float], list[float]]]
+Signals = list[QuerySignals]
 
 
 def pair_signals(scorer: SignalScorer, groups: list[QueryCandidates], progress: bool = True) -> Signals:
-    """(dense, sparse) signals of every query's candidates, read from the store (items must be ingested)."""
+    """(dense, sparse, coverage, n_terms) signals of every query's candidates, read from the store (items must be ingested)."""
     if any(h.item.corpus == "pairs" for g in groups for h in g.hits):
         raise InputError("the 'signals' scorer reads search signals from the store: pairs with inline items need another scorer (e.g. --scorer bi-encoder)")
     it = track(groups, description="reading search signals") if progress else groups
@@ -39,4 +40,4 @@ def cross_validated(signals: Signals, groups: list[QueryCandidates], folds: int 
 
 
 def apply(model: SignalModel, signals: Signals) -> list[list[float]]:
-    return [model.predict(features(d, s)).tolist() if d else [] for d, s in signals]
+    return [model.predict(features(*g)).tolist() if g[0] else [] for g in signals]

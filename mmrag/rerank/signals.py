@@ -1,11 +1,16 @@
 """The ``signals`` scorer: RS from a small logistic model over search signals, no passage re-encoding.
 
 Signals per candidate (``Hit.signals``, filled by the retriever from the stored vectors, or read from the
-store here for candidates that come without them): the dense cosine and the sparse BM25 score. Features
-describe each candidate relative to the query's other candidates (gap to the best cosine, share of the best
-lexical score, rank by each signal), because absolute similarities mean different things for different
-queries. The model (standardised features → logistic regression) is fitted on labelled pairs and saved as
-JSON; the shipped one was fitted on SQuAD v1.1 dev questions with hard negatives from hybrid retrieval.
+store here for candidates that come without them): the dense cosine and the sparse BM25 score; and, from the
+texts at hand, the share of the query's index terms (the sparse vector's stems) that occur in the candidate.
+Features describe each candidate relative to the query's other candidates (gap to the best cosine, share of
+the best lexical score, rank by each signal) and in absolute terms (cosine, term coverage, and the best of
+each in the list): the relative ones rank, the absolute ones tell a list whose best candidate answers from a
+list whose best is merely the nearest (a question the corpus cannot answer). Absolute BM25 levels are
+computed too but left out of the shipped feature set (``PORTABLE``): their scale follows the collection.
+The model (standardised features → logistic regression) is fitted on labelled pairs and saved as JSON; the
+shipped one was fitted on SQuAD v1.1 dev questions with hard negatives from hybrid retrieval, some of them
+made unanswerable by taking their article out of the candidates.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from mmrag.rerank.calibration import SavedModel
 from mmrag.types import Hit, Scores
 
 DENSE, SPARSE_KEY = "dense", "sparse"
-FEATURES = ("dense", "dense_gap", "dense_gap2", "sparse_share", "sparse_log", "sparse_best_log", "inv_rank_dense", "inv_rank_sparse", "rrf")
+FEATURES = ("dense", "dense_gap", "dense_gap2", "sparse_share", "sparse_log", "sparse_best_log", "inv_rank_dense", "inv_rank_sparse", "rrf",
+            "coverage", "coverage_gap", "sparse_per_term", "log_terms", "sparse_gap2", "dense_best", "sparse_per_term_best", "coverage_best")
+#: One query's candidates: dense cosines, sparse scores, query-term coverage (None = unknown), distinct query terms.
+Signals = tuple[list[float], list[float], list[float] | None, int]
 
 
 def _ranks(v: np.ndarray) -> np.ndarray:
@@ -35,17 +43,21 @@ def _ranks(v: np.ndarray) -> np.ndarray:
     return r
 
 
-def features(dense: list[float], sparse: list[float]) -> np.ndarray:
+def features(dense: list[float], sparse: list[float], coverage: list[float] | None = None, n_terms: int = 0) -> np.ndarray:
     """(n, len(FEATURES)) features of ONE query's candidates."""
     d = np.asarray(dense, dtype=np.float64)
     s = np.maximum(np.asarray(sparse, dtype=np.float64), 0.0)
     if not len(d):
         return np.zeros((0, len(FEATURES)))
+    cov = np.zeros_like(d) if coverage is None else np.asarray(coverage, dtype=np.float64)
     top = np.sort(d)[::-1]
     second = top[1] if len(top) > 1 else top[0]
+    s_top = np.sort(s)[::-1]
+    s_second = s_top[1] if len(s_top) > 1 else s_top[0]
     smax = float(s.max())
     rd, rs = _ranks(d), _ranks(s)
     rs[s <= 0] = len(s) + 1  # no lexical match ranks below every match
+    per_term = s / max(n_terms, 1)  # BM25 mass per query term: comparable across queries of different lengths
     cols = [
         d,
         d - top[0],
@@ -56,8 +68,23 @@ def features(dense: list[float], sparse: list[float]) -> np.ndarray:
         1.0 / rd,
         1.0 / rs,
         1.0 / (2 + rd) + 1.0 / (2 + rs),
+        cov,
+        cov - cov.max(),
+        per_term,
+        np.full_like(d, math.log1p(n_terms)),
+        (s - s_second) / smax if smax > 0 else np.zeros_like(s),
+        np.full_like(d, top[0]),  # how close the nearest candidate really is, whatever the others
+        np.full_like(d, float(per_term.max())),
+        np.full_like(d, float(cov.max())),
     ]
     return np.stack(cols, axis=1)
+
+
+def query_coverage(query_terms: set[str], texts: list[list[str]]) -> list[float]:
+    """Share of the query's distinct terms that occur in each candidate's terms."""
+    if not query_terms:
+        return [0.0] * len(texts)
+    return [len(query_terms.intersection(t)) / len(query_terms) for t in texts]
 
 
 class SignalModel(SavedModel):
@@ -76,11 +103,16 @@ class SignalModel(SavedModel):
     held_out: dict[str, float] = Field(default_factory=dict, description="Metrics on queries kept out of the fit.")
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        """RS of ``features`` rows; a model fitted on fewer features (an older file) uses its own columns."""
+        if x.shape[1] == len(FEATURES) and list(self.features) != list(FEATURES):
+            unknown = [f for f in self.features if f not in FEATURES]
+            if unknown:
+                raise ConfigError(f"signal model uses unknown features {unknown}: refit it with `mmrag rerank calibrate --scorer signals`")
+            x = x[:, [FEATURES.index(f) for f in self.features]]
         if x.shape[1] != len(self.weights):
             raise ConfigError(f"signal model expects {len(self.weights)} features, got {x.shape[1]}: refit it with `mmrag rerank calibrate --scorer signals`")
         z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights) + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-
 
     @classmethod
     def load(cls, path: str | Path) -> "SignalModel":
@@ -97,11 +129,18 @@ def shipped_model_path() -> Path:
     return Path(str(resources.files("mmrag.rerank") / "data" / "signals.json"))
 
 
-def fit_signal_model(groups: list[tuple[list[float], list[float]]], labels: list[list[int]], *, source: str = "", c: float = 1.0) -> SignalModel:
-    """Fit on per-query (dense, sparse) signal lists and 0/1 labels."""
+#: The features the shipped model uses: no absolute BM25 level, whose scale follows the collection's size (IDF),
+#: so a model fitted on one collection would misjudge another (measured: demo adaptive F1 0.96 -> 0.79 with them).
+PORTABLE = tuple(f for f in FEATURES if f not in ("sparse_log", "sparse_best_log", "sparse_per_term", "sparse_per_term_best"))
+
+
+def fit_signal_model(groups: list[Signals] | list[tuple[list[float], list[float]]], labels: list[list[int]], *, source: str = "",
+                     c: float = 1.0, names: tuple[str, ...] = PORTABLE) -> SignalModel:
+    """Fit on per-query signals ((dense, sparse[, coverage, n_terms]) lists) and 0/1 labels, over the features ``names``."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.concatenate([features(d, s) for d, s in groups if len(d)])
+    cols = [FEATURES.index(f) for f in names]
+    x = np.concatenate([features(*g) for g in groups if len(g[0])])[:, cols]
     y = np.asarray([v for g in labels for v in g], dtype=int)
     if len(x) != len(y):
         raise InputError(f"signal model: {len(x)} candidates but {len(y)} labels")
@@ -111,28 +150,45 @@ def fit_signal_model(groups: list[tuple[list[float], list[float]]], labels: list
     scale[scale == 0] = 1.0
     lr = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
     return SignalModel(
-        features=list(FEATURES), mean=mean.tolist(), scale=scale.tolist(), weights=lr.coef_[0].tolist(),
+        features=list(names), mean=mean.tolist(), scale=scale.tolist(), weights=lr.coef_[0].tolist(),
         bias=float(lr.intercept_[0]), n_pairs=int(len(y)), n_positive=int(y.sum()), n_queries=len(groups),
         source=source, fitted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
 
 class SignalScorer:
-    """``RelevancyScorer`` over search signals; ``signal_source(query, hits)`` supplies missing signals."""
+    """``RelevancyScorer`` over search signals; ``signal_source(query, hits)`` supplies missing signals.
+
+    ``language`` is the sparse vector's (``retrieval.sparse_language``): query-term coverage uses its stems.
+    """
 
     calibrated = True
     raw_is_probability = False
 
-    def __init__(self, model: SignalModel, signal_source: Any = None):
+    def __init__(self, model: SignalModel, signal_source: Any = None, language: str = "english"):
         self.model = model
         self.signal_source = signal_source
+        self.language = language
+        self._tokens: Any = None
         self.name = "signals"
 
     @property
     def calibration_label(self) -> str:
         return f"calibrated (logistic on search signals, {self.model.n_pairs} pairs)"
 
-    def signals(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> tuple[list[float], list[float]]:
+    def _terms(self, text: str) -> set[str]:
+        if self._tokens is None:
+            from mmrag.retrieval.sparse import SparseEncoder
+
+            self._tokens = SparseEncoder(self.language).tokens
+        return set(self._tokens(text))
+
+    @staticmethod
+    def _text(h: Hit) -> str:
+        body = h.matched_chunk or h.item.text_view or ""
+        return f"{h.item.title}\n{body}" if h.item.title else body
+
+    def signals(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> Signals:
         missing = [h for h in hits if DENSE not in h.signals or SPARSE_KEY not in h.signals]
         found: dict[tuple[str, str], dict[str, float]] = {}
         if missing:
@@ -144,7 +200,8 @@ class SignalScorer:
             sig = h.signals if (DENSE in h.signals and SPARSE_KEY in h.signals) else found.get((h.route or h.item.route, h.item.id), {})
             dense.append(float(sig.get(DENSE, 0.0)))
             sparse.append(float(sig.get(SPARSE_KEY, 0.0)))
-        return dense, sparse
+        q = self._terms(query)
+        return dense, sparse, query_coverage(q, [self._terms(self._text(h)) for h in hits]), len(q)
 
     def raw_features(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> np.ndarray:
         return features(*self.signals(query, hits, embeddings))

@@ -26,7 +26,8 @@ class CollectionRetriever:
     """Implements the ``Retriever`` protocol over the registry's collections.
 
     Text views are searched by ``retrieval.mode`` (a corpus's ``retrieval_mode`` overrides it): the dense
-    "text" vector, the sparse lexical vector, or both fused by reciprocal rank fusion in one Qdrant query.
+    "text" vector, the sparse lexical vector, or both fused in one Qdrant query (``retrieval.fusion``:
+    distribution-based score fusion by default, or reciprocal rank fusion).
     Collections with an "image" vector add it to the fusion (the image-text model's text tower, or the query
     image). Every hit carries its dense cosine and sparse score (``Hit.signals``) for the relevancy scorer,
     read from the stored vectors, never by re-encoding the candidates.
@@ -64,6 +65,8 @@ class CollectionRetriever:
 
     def _fusion(self) -> models.FusionQuery | models.RrfQuery:
         r = self.cfg.retrieval
+        if r.fusion == "dbsf":
+            return models.FusionQuery(fusion=models.Fusion.DBSF)
         if r.rrf_k is None and r.rrf_weights is None:
             return models.FusionQuery(fusion=models.Fusion.RRF)
         return models.RrfQuery(rrf=models.Rrf(k=r.rrf_k, weights=r.rrf_weights))

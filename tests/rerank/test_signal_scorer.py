@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mmrag.errors import ConfigError, InputError
-from mmrag.rerank.signals import FEATURES, SignalModel, SignalScorer, features, fit_signal_model, shipped_model_path
+from mmrag.rerank.signals import FEATURES, PORTABLE, SignalModel, SignalScorer, features, fit_signal_model, query_coverage, shipped_model_path
 from mmrag.types import Hit, Item
 
 
@@ -26,6 +26,40 @@ def test_features_are_relative_to_the_query_candidates():
     assert f["inv_rank_dense"].tolist() == pytest.approx([1.0, 1 / 3, 1 / 2])
     assert f["inv_rank_sparse"].tolist() == pytest.approx([1.0, 1 / 4, 1 / 2])  # no lexical match ranks last
     assert features([], []).shape == (0, len(FEATURES))
+
+
+def test_absolute_features_compare_lists_across_queries():
+    x = features([0.8, 0.5, 0.6], [10.0, 0.0, 5.0], coverage=[1.0, 0.0, 0.5], n_terms=4)
+    f = dict(zip(FEATURES, x.T))
+    assert f["sparse_per_term"].tolist() == pytest.approx([2.5, 0.0, 1.25])
+    assert f["coverage_gap"].tolist() == pytest.approx([0.0, -1.0, -0.5])
+    assert f["sparse_gap2"].tolist() == pytest.approx([0.5, -0.5, 0.0])
+    # List-level values: the same for every candidate of the query.
+    assert set(f["dense_best"]) == {0.8} and set(f["sparse_per_term_best"]) == {2.5} and set(f["coverage_best"]) == {1.0}
+    assert f["log_terms"].tolist() == pytest.approx([np.log(5)] * 3)
+    assert query_coverage({"kettl", "boil"}, [["kettl", "boil", "water"], ["tea"], ["boil"]]) == [1.0, 0.0, 0.5]
+    assert query_coverage(set(), [["tea"]]) == [0.0]
+
+
+def test_a_model_fitted_on_fewer_features_still_scores():
+    """A model file from before the coverage features (its own feature list) keeps working."""
+    rng = np.random.default_rng(2)
+    groups, labels = _synthetic(100, rng)
+    full = fit_signal_model(groups, labels, names=FEATURES)
+    old = full.model_copy(update={"features": list(FEATURES[:9]), "mean": full.mean[:9], "scale": full.scale[:9], "weights": full.weights[:9]})
+    p = old.predict(features(*groups[0]))
+    assert p.shape == (10,) and np.all((p >= 0) & (p <= 1))
+    with pytest.raises(ConfigError, match="unknown features"):
+        old.model_copy(update={"features": ["dense", "telepathy"]}).predict(features(*groups[0]))
+
+
+def test_scorer_coverage_uses_the_sparse_vector_stems():
+    sc = SignalScorer(SignalModel.load(shipped_model_path()))
+    hits = [_hit(0, 0.7, 5.0), _hit(1, 0.6, 0.0)]
+    hits[0] = hits[0].model_copy(update={"item": hits[0].item.model_copy(update={"text": "Kettles boiling the water"})})
+    dense, sparse, cov, n_terms = sc.signals("how long do kettles boil?", hits)
+    # Query stems (Lucene's stopwords dropped): how, long, do, kettl, boil -> the first passage has 2 of 5; "passage 1" none.
+    assert n_terms == 5 and cov == pytest.approx([0.4, 0.0]) and dense == [0.7, 0.6] and sparse == [5.0, 0.0]
 
 
 def _synthetic(n_queries: int, rng) -> tuple[list, list]:
@@ -81,6 +115,7 @@ def test_bad_model_file_is_a_config_error(tmp_path):
 
 def test_shipped_model_records_its_provenance():
     m = SignalModel.load(shipped_model_path())
-    assert m.features == list(FEATURES)
-    assert "squad" in m.source.lower() and m.n_pairs > 1000
+    assert m.features == list(PORTABLE)
+    assert "squad" in m.source.lower() and m.n_pairs > 1000 and "unanswerable" in m.source
     assert m.held_out.get("ece", 1.0) <= 0.05
+    assert "unanswerable_article_kept_any_at_0.2" in m.held_out

@@ -76,6 +76,26 @@ def test_every_mode_finds_the_exact_term_and_carries_signals(tmp_path, corpus, t
         assert {h.item.key for h in hits} == {"kettle"}  # only lexical matches come back
 
 
+@pytest.mark.parametrize("fusion", ["dbsf", "rrf"])
+def test_hybrid_fusion_ranks_the_lexical_match_and_fuses_both_lists(tmp_path, corpus, text_encoder, fusion):
+    cfg = make_config(tmp_path, **{"retrieval.mode": "hybrid", "retrieval.fusion": fusion})
+    store = open_store(cfg)
+    registry = CorpusRegistry([spec("p", "paragraph", "text", "paragraph")])
+    Ingestor(cfg, store, text_encoder=text_encoder).ingest(registry.get("p"), [corpus])
+    hits = CollectionRetriever(cfg, registry, store).search("Zorblax kettle", "paragraph", n=4).hits
+    # Only the kettle matches lexically, yet every document comes back: the dense list is fused in.
+    assert hits[0].item.key == "kettle" and len(hits) == 4
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    if fusion == "dbsf":
+        # The kettle tops both lists: each normalised score is ≥ 0.5 above its list's mean, so its sum exceeds 1;
+        # a document found by the dense list only gets its single normalised dense score (< 1).
+        assert scores[0] > 1.0 and all(s < 1.0 for s in scores[1:])
+    else:
+        # RRF with Qdrant's k = 2: first in both lists -> 1/2 + 1/2.
+        assert scores[0] == pytest.approx(1.0)
+
+
 def test_corpus_mode_overrides_the_pipeline(tmp_path, corpus, text_encoder):
     r, _ = _retriever(tmp_path, corpus, text_encoder, "hybrid", retrieval_mode="sparse")
     assert r.mode_for(r.registry.get("p")) == "sparse"
@@ -105,8 +125,10 @@ def test_signals_of_given_candidates_come_from_the_store(tmp_path, corpus, text_
     hits = r.search("does green tea steep below boiling", "paragraph", n=4).hits
     bare = [h.model_copy(update={"signals": {}}) for h in hits]
     sc = SignalScorer(SignalModel.load(shipped_model_path()), store_signal_source(r.cfg, r))
-    dense, sparse = sc.signals("does green tea steep below boiling", bare)
+    dense, sparse, coverage, n_terms = sc.signals("does green tea steep below boiling", bare)
     assert dense == pytest.approx([h.signals["dense"] for h in hits], abs=1e-5)
     assert sparse == pytest.approx([h.signals["sparse"] for h in hits], abs=1e-5)
+    # Query stems doe, green, tea, steep, below, boil: all but "doe" in the tea passage.
+    assert n_terms == 6 and coverage[0] == pytest.approx(5 / 6) and max(coverage[1:]) < 5 / 6
     rs = sc.score("does green tea steep below boiling", hits).values
     assert hits[0].item.key == "tea" and rs[0] == max(rs)
