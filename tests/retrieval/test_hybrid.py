@@ -26,6 +26,8 @@ def test_tokens_stem_and_drop_stopwords():
     assert enc.tokens("The runners were running to the races") == ["runner", "were", "run", "race"]
     q = enc.encode_query("running runs")  # one stem, counted once
     assert q.indices == [term_index("run")] and q.values == [1.0]
+    # Other languages drop their own stopwords too (bm25s's lists, read without importing bm25s).
+    assert SparseEncoder("german").tokens("Die Läufer sind zu den Rennen gelaufen") == ["lauf", "renn", "gelauf"]
 
 
 def test_document_weights_are_bm25_saturated_tf():
