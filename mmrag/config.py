@@ -262,6 +262,12 @@ class RerankConfig(_Section):
     tau: float = Field(default=0.2, description="Keep candidates with RS ≥ tau (RS is a probability of relevance), in [0, 1].")
     k: int = Field(default=5, description="Keep at most k items (0 = answer without sources).")
     min_keep: int = Field(default=0, description="Keep this many best items whatever their RS (≤ k).")
+    rule: Literal["threshold", "expected-f1"] = Field(
+        default="threshold",
+        description="threshold: keep every candidate with RS ≥ tau (up to k); expected-f1: of those, the best-first "
+                    "prefix with the highest expected F1 given the RS probabilities (one item unless the next is "
+                    "nearly as likely).",
+    )
     n_candidates: int = Field(default=20, ge=1, description="Candidates searched per route.")
     fallback_scorer: ScorerConfig | None = Field(default=None, description="Scores when the scorer's server fails.")
 

@@ -153,7 +153,7 @@ def eval_rerank(
             for g, r, s in zip(groups, raw, rs):
                 for h, y, rv, sv in zip(g.hits, g.labels, r, s):
                     f.write(json.dumps({"query": g.query, "route": h.route, "item": h.item.key, "label": y, "raw": rv, "rs": sv}) + "\n")
-    res = report(groups, rs, tau=tau, k=k, min_keep=cfg.rerank.min_keep)
+    res = report(groups, rs, tau=tau, k=k, min_keep=cfg.rerank.min_keep, rule=cfg.rerank.rule)
     res = {"scorer": sc.name, "pairs": str(path), "rs": rs_from, "calibrated": calibrated, **res}
     png = plot or (cfg.data_path / "reports" / "rerank_pr.png")
     plot_pr_curve(res["sweep"], png, title=f"{sc.name}: {res['n_queries']} queries, {rs_from}")
@@ -176,7 +176,8 @@ def _print_report(res: dict) -> None:
     )
     t = Table("selection", "precision", "recall", "F1", "mean kept")
     a = res["adaptive"]
-    t.add_row(f"adaptive τ={a['tau']:g}, k≤{a['k']}", f"{a['precision']:.3f}", f"{a['recall']:.3f}", f"{a['f1']:.3f}", f"{a['mean_kept']:.2f}")
+    rule = "" if a.get("rule", "threshold") == "threshold" else f", {a['rule']}"
+    t.add_row(f"adaptive τ={a['tau']:g}, k≤{a['k']}{rule}", f"{a['precision']:.3f}", f"{a['recall']:.3f}", f"{a['f1']:.3f}", f"{a['mean_kept']:.2f}")
     for kk, m in res["fixed_topk"].items():
         t.add_row(f"fixed top-{kk}", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['mean_kept']:.2f}")
     console.print(t)

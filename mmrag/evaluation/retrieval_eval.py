@@ -198,7 +198,8 @@ def evaluate_mode(mode: str, cfg: MMRAGConfig, data: RetrievalSet, qids: list[st
         "mode": mode,
         "retrieval": rank_metrics(gold, ranked),
         "selection": sel,
-        "selector": {"tau": getattr(sel_cfg, "tau", None), "k": getattr(sel_cfg, "k", None), "min_keep": getattr(sel_cfg, "min_keep", None)},
+        "selector": {"tau": getattr(sel_cfg, "tau", None), "k": getattr(sel_cfg, "k", None), "min_keep": getattr(sel_cfg, "min_keep", None),
+                     "rule": getattr(sel_cfg, "rule", None)},
         "rs": {"scorer": getattr(scorer, "name", type(scorer).__name__), "calibrated": bool(getattr(scorer, "calibrated", False)),
                "ece": e, "bins": bins, "pairs": len(rs_all), "positives": int(sum(y_all))},
         "latency": _latency(lat),
@@ -245,11 +246,12 @@ def markdown(res: dict[str, Any]) -> str:
     first = next((m for m in modes.values() if "selection" in m), None)
     if first:
         s = first["selector"]
-        lines += ["", f"Adaptive: RS ≥ τ={s['tau']}, at most k={s['k']}, min_keep={s['min_keep']}; scorer {first['rs']['scorer']}."]
+        lines += ["", f"Adaptive: RS ≥ τ={s['tau']}, at most k={s['k']}, min_keep={s['min_keep']}, rule {s.get('rule', 'threshold')}; "
+                      f"scorer {first['rs']['scorer']}."]
         for m in modes.values():
             if "selection" in m:
                 sw = m["selection"]["adaptive_sweep"]
-                lines.append(f"- {m['mode']}: best adaptive F1 over τ: " + "; ".join(
+                lines.append(f"- {m['mode']}: best adaptive F1 over τ (threshold rule): " + "; ".join(
                     f"{name} {v['best_f1']:.3f} at τ={v['best_tau']:.2f}" for name, v in sw.items()))
     lines += ["", "## Latency per query (ms, mean / p95)", ""]
     stages = sorted({st for m in modes.values() for st in m["latency"]})

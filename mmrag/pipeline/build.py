@@ -43,7 +43,7 @@ def build_selector(config: MMRAGConfig) -> Selector:
     from mmrag.rerank import AdaptiveSelector
 
     r = config.rerank
-    return AdaptiveSelector(r.tau, r.k, r.min_keep)
+    return AdaptiveSelector(r.tau, r.k, r.min_keep, r.rule)
 
 
 def build_generator(config: MMRAGConfig) -> Generator:

@@ -9,7 +9,7 @@ from mmrag.rerank.search_score import SearchScoreScorer
 
 def selector_from_config(cfg) -> AdaptiveSelector:
     """The ``AdaptiveSelector`` of ``cfg.rerank`` (tau, k, min_keep)."""
-    return AdaptiveSelector(cfg.rerank.tau, cfg.rerank.k, cfg.rerank.min_keep)
+    return AdaptiveSelector(cfg.rerank.tau, cfg.rerank.k, cfg.rerank.min_keep, cfg.rerank.rule)
 
 
 __all__ = [

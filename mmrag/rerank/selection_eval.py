@@ -41,8 +41,9 @@ def _mean(rows: list[tuple[float, float, float, int]]) -> dict[str, float]:
     return {"precision": float(a[:, 0].mean()), "recall": float(a[:, 1].mean()), "f1": float(a[:, 2].mean()), "mean_kept": float(a[:, 3].mean())}
 
 
-def adaptive_metrics(groups: list[QueryCandidates], rs: list[list[float]], tau: float, k: int, min_keep: int = 0) -> dict[str, float]:
-    sel = AdaptiveSelector(tau, k, min(min_keep, k))
+def adaptive_metrics(groups: list[QueryCandidates], rs: list[list[float]], tau: float, k: int, min_keep: int = 0,
+                     rule: str = "threshold") -> dict[str, float]:
+    sel = AdaptiveSelector(tau, k, min(min_keep, k), rule)
     rows, zero = [], 0
     for g, s in zip(groups, rs):
         chosen = sel.select(g.hits, s)
@@ -101,7 +102,8 @@ def compute_raw(scorer: Any, groups: list[QueryCandidates], progress: bool = Tru
     return [scorer.raw_scores(g.query, g.hits) for g in it]
 
 
-def report(groups: list[QueryCandidates], rs: list[list[float]], *, tau: float, k: int, min_keep: int = 0) -> dict[str, Any]:
+def report(groups: list[QueryCandidates], rs: list[list[float]], *, tau: float, k: int, min_keep: int = 0,
+           rule: str = "threshold") -> dict[str, Any]:
     labels = [y for g in groups for y in g.labels]
     flat = [v for s in rs for v in s]
     out: dict[str, Any] = {
@@ -109,7 +111,7 @@ def report(groups: list[QueryCandidates], rs: list[list[float]], *, tau: float, 
         "n_pairs": len(labels),
         "n_relevant": int(sum(labels)),
         "queries_without_relevant": int(sum(1 for g in groups if not any(g.labels))),
-        "adaptive": adaptive_metrics(groups, rs, tau, k, min_keep),
+        "adaptive": {**adaptive_metrics(groups, rs, tau, k, min_keep, rule), "rule": rule},
         "fixed_topk": {str(kk): topk_metrics(groups, rs, kk) for kk in FIXED_K},
         "sweep": tau_sweep(groups, rs, k),
     }

@@ -1,8 +1,14 @@
-"""Adaptive up-to-k selection: keep candidates with RS ≥ τ, best first, at most k, possibly none."""
+"""Adaptive up-to-k selection: keep candidates with RS ≥ τ, best first, at most k, possibly none.
+
+Rule ``expected-f1`` then keeps, of those, the best-first prefix with the highest expected F1 given the RS
+probabilities: E[F1] ≈ 2·Σ_{i≤m} p_i / (m + Σ_all p), the plug-in estimate with E[relevant kept] = Σ_{i≤m} p_i
+and E[relevant candidates] = Σ_all p. A second item is kept only when it is nearly as likely as the first.
+"""
 
 from __future__ import annotations
 
 from mmrag.config import check_selection
+from mmrag.errors import ConfigError
 from mmrag.types import Hit, ScoredHit, Scores, Selection
 
 
@@ -14,9 +20,11 @@ class AdaptiveSelector:
     the config's (``check_selection``), so a bad value is the same error wherever it comes from.
     """
 
-    def __init__(self, tau: float = 0.5, k: int = 5, min_keep: int = 0):
+    def __init__(self, tau: float = 0.5, k: int = 5, min_keep: int = 0, rule: str = "threshold"):
         check_selection(tau, k, min_keep)
-        self.tau, self.k, self.min_keep = float(tau), int(k), int(min_keep)
+        if rule not in RULES:
+            raise ConfigError(f"rerank.rule = {rule!r}: use one of {', '.join(RULES)}")
+        self.tau, self.k, self.min_keep, self.rule = float(tau), int(k), int(min_keep), rule
 
     def resolve(self, tau: float | None = None, k: int | None = None) -> tuple[float, int, int]:
         """(tau, k, min_keep) of one call: the overrides given, checked, else the selector's own."""
@@ -55,4 +63,21 @@ class AdaptiveSelector:
             else:
                 sh.kept = True
             (kept if sh.kept else dropped).append(sh)
+        if self.rule == "expected-f1" and calibrated and len(kept) > max(min_keep, 1):
+            kept, dropped = _best_expected_f1(kept, dropped, [float(v) for v in scores], min_keep)
         return Selection(kept=kept, dropped=dropped, tau=tau, k=k)
+
+
+#: ``threshold``: every candidate with RS ≥ τ (up to k); ``expected-f1``: the prefix of those with the best expected F1.
+RULES = ("threshold", "expected-f1")
+
+
+def _best_expected_f1(kept: list[ScoredHit], dropped: list[ScoredHit], all_rs: list[float],
+                      min_keep: int) -> tuple[list[ScoredHit], list[ScoredHit]]:
+    expected_relevant = sum(all_rs)
+    gains = [2 * sum(s.rs for s in kept[:m]) / (m + expected_relevant) for m in range(1, len(kept) + 1)]
+    m = max(range(max(min_keep, 1), len(kept) + 1), key=lambda n: (gains[n - 1], -n))
+    for j, s in enumerate(kept[m:], start=m):
+        s.kept = False
+        s.reason = f"expected F1 {gains[m - 1]:.3f} with the {m} above; keeping it too: {gains[j]:.3f} (RS {s.rs:.3f})"
+    return kept[:m], kept[m:] + dropped
