@@ -42,7 +42,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         # generator's model loads while the question is retrieved. The spinner goes to stderr (--json stays clean).
         with err_console.status("loading the models…"):
             pipe.load(router=route_list is None, generator=False)
-        answer = pipe.ask(question, image=picture, routes=route_list, k=k, tau=tau, n_candidates=n_candidates)
+        with err_console.status("answering… (a cold start also loads the generator's model meanwhile)"):
+            answer = pipe.ask(question, image=picture, routes=route_list, k=k, tau=tau, n_candidates=n_candidates)
         if as_json:
             typer.echo(answer.model_dump_json(indent=2))
         else:
