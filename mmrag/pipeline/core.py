@@ -201,7 +201,12 @@ class Pipeline:
     def retrieve(self, query: str, image: Image.Image | str | Path | None = None, *, routes: list[str] | None = None,
                  k: int | None = None, tau: float | None = None, n_candidates: int | None = None) -> Retrieval:
         """Route, search and rerank one query (no generation)."""
-        image = self.check(query, image, routes=routes, k=k, tau=tau, n_candidates=n_candidates)
+        picture = self.check(query, image, routes=routes, k=k, tau=tau, n_candidates=n_candidates)
+        return self._retrieve(query, picture, routes=routes, k=k, tau=tau, n_candidates=n_candidates)
+
+    def _retrieve(self, query: str, image: Image.Image | None, *, routes: list[str] | None = None, k: int | None = None,
+                  tau: float | None = None, n_candidates: int | None = None) -> Retrieval:
+        """``retrieve`` after ``check`` passed (``image`` is the checked image)."""
         n = self.config.rerank.n_candidates if n_candidates is None else n_candidates
         embeddings = QueryEmbeddings()  # this question's: shared by router, retriever and scorer
         timings: dict[str, float] = {}
@@ -260,10 +265,9 @@ class Pipeline:
     # -- answering -----------------------------------------------------------------------------------
     def ask(self, query: str, image: Image.Image | str | Path | None = None, **overrides: Any) -> Answer:
         """Answer one question; ``overrides``: routes, k, tau, n_candidates."""
-        image = _as_image(image)
-        self.check(query, image, **overrides)
+        image = self.check(query, image, **overrides)
         loading = self._load_generator_meanwhile()
-        r = self.retrieve(query, image, **overrides)
+        r = self._retrieve(query, image, **overrides)
         generator = self._generator_when_loaded(loading, r)
         t0 = time.perf_counter()
         answer = generator.generate(query, r.selection.kept, image=image)
@@ -272,10 +276,9 @@ class Pipeline:
 
     def stream(self, query: str, image: Image.Image | str | Path | None = None, **overrides: Any) -> Iterator[str | Answer]:
         """Yields text deltas as the model writes, then the final Answer (with its trace)."""
-        image = _as_image(image)
-        self.check(query, image, **overrides)
+        image = self.check(query, image, **overrides)
         loading = self._load_generator_meanwhile()
-        r = self.retrieve(query, image, **overrides)
+        r = self._retrieve(query, image, **overrides)
         generator = self._generator_when_loaded(loading, r)
         t0 = time.perf_counter()
         for part in generator.stream(query, r.selection.kept, image=image):
