@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -41,3 +42,20 @@ def l2_normalise(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.maximum(norms, 1e-12)
+
+
+def encode_by_length(texts: list[str], dim: int, batch_size: int, embed: Callable[[list[str]], np.ndarray],
+                     progress: bool = False) -> np.ndarray:
+    """``embed`` over batches of similar length (longest first, like sentence-transformers: little padding),
+    rows back in input order, L2-normalised."""
+    order = np.argsort([-len(t) for t in texts], kind="stable")
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    starts: Iterable[int] = range(0, len(texts), batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc="Encoding", unit="batch")
+    for start in starts:
+        idx = order[start:start + batch_size]
+        out[idx] = embed([texts[i] for i in idx])
+    return l2_normalise(out)

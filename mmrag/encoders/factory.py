@@ -25,7 +25,7 @@ def _text(model: str, device: str, batch_size: int, max_seq_length: int | None, 
     if runtime == "onnx" and not onnx_ok:
         raise ConfigError(f"encoders.text.runtime = onnx needs a CPU device and a plain sentence-transformers "
                           f"folder with tokenizer.json; '{model}' is not one: use runtime: torch")
-    if runtime != "torch" and onnx_ok and stack is not None:
+    if runtime != "torch" and stack is not None and onnx_ok:
         from mmrag.encoders.onnx_text import OnnxTextEncoder
 
         try:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mmrag.encoders.base import l2_normalise
+from mmrag.encoders.base import encode_by_length
 from mmrag.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -96,20 +96,9 @@ class OnnxTextEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = [t.lower() for t in texts] if self._lower else list(texts)
-        size = batch_size or self.batch_size
         session = self._session(1 if len(texts) <= SMALL_BATCH else 0)
-        # Longest first, like sentence-transformers: batches of similar length pad little.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        starts = range(0, len(texts), size)
-        if progress:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, desc="Encoding", unit="batch")
-        for start in starts:
-            idx = order[start:start + size]
-            out[idx] = self._embed(session, [texts[i] for i in idx])
-        return l2_normalise(out)
+        return encode_by_length(texts, self.dim, batch_size or self.batch_size,
+                                lambda batch: self._embed(session, batch), progress)
 
     def _embed(self, session, batch: list[str]) -> np.ndarray:
         encs = self._batch_tokenizer.encode_batch(batch)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mmrag.encoders.base import l2_normalise
+from mmrag.encoders.base import encode_by_length
 from mmrag.errors import ModelError
 
 _MODULE = "sentence_transformers.models."
@@ -94,20 +94,8 @@ class TransformersTextEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = [t.lower() for t in texts] if self._lower else list(texts)
-        size = batch_size or self.batch_size
-        # Longest first, like sentence-transformers: batches of similar length pad little.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        starts = range(0, len(texts), size)
-        if progress:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, desc="Encoding", unit="batch")
         with self._torch.inference_mode():
-            for start in starts:
-                idx = order[start:start + size]
-                out[idx] = self._embed([texts[i] for i in idx])
-        return l2_normalise(out)
+            return encode_by_length(texts, self.dim, batch_size or self.batch_size, self._embed, progress)
 
     def _embed(self, batch: list[str]) -> np.ndarray:
         enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt")
