@@ -10,6 +10,9 @@ question, made unanswerable either way, still keeps something.
 
     python evaluation/fit_signal_scorer.py --data /tmp/squad/squad_v1.1_dev --train 2500 --unanswerable 0.2 \
         --out mmrag/rerank/data/signals.json --heldout-ids /tmp/heldout.txt --set data_dir=/tmp/ev12
+
+τ is chosen without the held-out questions: out-of-fold RS of the training questions (5 folds), the highest τ of
+``TAUS`` at which adaptive selection still beats fixed top-1 on the answerable ones.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from rich.progress import track
 from mmrag.config import load_config, parse_override
 from mmrag.evaluation.beir import load_retrieval_set
 from mmrag.evaluation.retrieval_eval import ROUTE, ece, prepare_corpus
-from mmrag.rerank.selection_eval import prf
+from mmrag.rerank.selection_eval import prf, query_folds
+from mmrag.rerank.selector import RULES, expected_f1_prefix
 from mmrag.rerank.signals import SignalModel, SignalScorer, features, fit_signal_model
 from mmrag.retrieval import CollectionRetriever
 
@@ -57,13 +61,47 @@ def collect(r, scorer, data, qids, n, unanswerable=frozenset(), scope="article")
     return groups, labels
 
 
-def selection(rs, labels, tau, k, min_keep):
-    rows = []
-    for s, y in zip(rs, labels):
-        order = sorted(range(len(s)), key=lambda i: -s[i])
-        kept = [i for j, i in enumerate(order) if (j < min_keep or s[i] >= tau) and j < k]
-        rows.append(prf(kept, y)[2] if any(y) else 0.0)  # gold not retrieved: 0 whatever is kept, as in eval
-    return float(np.mean(rows))
+TAUS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
+
+
+def kept_of(s: list[float], tau: float, k: int, rule: str) -> list[int]:
+    order = sorted(range(len(s)), key=lambda i: (-s[i], i))
+    kept = [i for i in order[:k] if s[i] >= tau]
+    if rule == "expected-f1" and len(kept) > 1:
+        kept = kept[: expected_f1_prefix([s[i] for i in kept], s)[0]]
+    return kept
+
+
+def selection(rs, labels, tau, k, rule="threshold"):
+    # Gold not retrieved: 0 whatever is kept, as in `mmrag eval retrieval`.
+    return float(np.mean([prf(kept_of(s, tau, k, rule), y)[2] if any(y) else 0.0 for s, y in zip(rs, labels)]))
+
+
+def kept_any(rs, tau, rule):
+    return float(np.mean([bool(kept_of(s, tau, 5, rule)) for s in rs]))
+
+
+def out_of_fold(groups, labels, hidden, folds=5):
+    """RS of each training question from a model fitted on the other folds (to choose τ without the held-out set)."""
+    _, fold_of = query_folds(len(groups), folds, 0)
+    rs: list[list[float]] = [[] for _ in groups]
+    for f in range(folds):
+        m = fit_signal_model([g for g, o in zip(groups, fold_of) if o != f], [y for y, o in zip(labels, fold_of) if o != f], hidden=hidden)
+        for i in np.flatnonzero(fold_of == f):
+            rs[i] = m.predict(features(*groups[i])).tolist() if groups[i][0] else []
+    return rs
+
+
+def choose_tau(rs, labels, answerable, rule):
+    """The highest τ at which adaptive selection still beats fixed top-1 on the answerable training questions
+    (a higher τ keeps nothing more often), None if none does."""
+    rs_a = [s for s, a in zip(rs, answerable) if a]
+    y_a = [y for y, a in zip(labels, answerable) if a]
+    top1 = selection(rs_a, y_a, -1.0, 1)
+    print(f"training questions, out of fold ({rule}): top-1 F1 {top1:.4f}; adaptive " + ", ".join(
+        f"τ {t}: {selection(rs_a, y_a, t, 5, rule):.4f}" for t in TAUS))
+    ok = [t for t in TAUS if selection(rs_a, y_a, t, 5, rule) > top1]
+    return max(ok) if ok else None
 
 
 def held_out_figures(model, hg, hy, unans, label: str) -> dict[str, float]:
@@ -77,17 +115,16 @@ def held_out_figures(model, hg, hy, unans, label: str) -> dict[str, float]:
     e, _ = ece(flat_p, flat_y)
     out = {"queries": len(hg), "ece": e, "auc": float(roc_auc_score(flat_y, flat_p))}
     print(f"== {label} model: held-out ECE {e:.4f}, AUC {out['auc']:.4f}")
-    for mk in (0, 1):
-        print(f"answerable, min_keep={mk}: adaptive F1 " + ", ".join(
-            f"τ {tau}: {selection(rs, hy, tau, 5, mk):.3f}" for tau in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)))
-    print("answerable, fixed: " + ", ".join(f"top-{k} F1 {selection(rs, hy, -1, k, 0):.3f}" for k in (1, 3, 5)))
-    out["adaptive_f1_at_0.2"] = selection(rs, hy, 0.2, 5, 0)
-    out["top1_f1"] = selection(rs, hy, -1, 1, 0)
-    for scope, ug in unans.items():
-        urs = [model.predict(features(*g)).tolist() if g[0] else [] for g in ug]
-        rates = {tau: float(np.mean([any(p >= tau for p in g) for g in urs])) for tau in (0.1, 0.2, 0.3, 0.5)}
-        print(f"made unanswerable ({scope} removed): keeps something " + ", ".join(f"τ {t}: {v:.1%}" for t, v in rates.items()))
-        out[f"unanswerable_{scope}_kept_any_at_0.2"] = rates[0.2]
+    print("answerable, fixed: " + ", ".join(f"top-{k} F1 {selection(rs, hy, -1, k):.4f}" for k in (1, 3, 5)))
+    out["top1_f1"] = selection(rs, hy, -1, 1)
+    urs = {scope: [model.predict(features(*g)).tolist() if g[0] else [] for g in ug] for scope, ug in unans.items()}
+    for rule in RULES:
+        print(f"{rule}: answerable adaptive F1 " + ", ".join(f"τ {tau}: {selection(rs, hy, tau, 5, rule):.4f}" for tau in TAUS))
+        for scope, ur in urs.items():
+            print(f"{rule}: made unanswerable ({scope} removed), keeps something " + ", ".join(f"τ {t}: {kept_any(ur, t, rule):.1%}" for t in TAUS))
+        for tau in TAUS:
+            out[f"{rule}_f1_at_{tau}"] = selection(rs, hy, tau, 5, rule)
+            out.update({f"{rule}_unanswerable_{scope}_kept_any_at_{tau}": kept_any(ur, tau, rule) for scope, ur in urs.items()})
     return out
 
 
@@ -106,6 +143,7 @@ def main() -> None:
                     help="share of training questions whose gold is removed from their candidates")
     ap.add_argument("--unanswerable-scope", choices=["article", "paragraph"], default="article",
                     help="what is removed for an unanswerable question: its gold paragraph's whole article, or the paragraph")
+    ap.add_argument("--hidden", type=int, default=16, help="hidden units of the model's one hidden layer (0: logistic regression)")
     ap.add_argument("--compare", type=Path, help="also report this signal model (e.g. the one shipped before) on the same held-out lists")
     ap.add_argument("--set", action="append", default=[])
     a = ap.parse_args()
@@ -126,7 +164,10 @@ def main() -> None:
     scorer = SignalScorer(None, language=ecfg.retrieval.sparse_language)  # only its signals() here
     drop = frozenset(q for q in train if rng.random() < a.unanswerable)
     tg, ty = collect(r, scorer, data, train, a.n, drop, a.unanswerable_scope)
-    model = fit_signal_model(tg, ty, source=f"{a.data.name}: {len(train)} questions (documents outside the held-out {a.share:.0%}), "
+    oof = out_of_fold(tg, ty, a.hidden)
+    taus = {rule: choose_tau(oof, ty, [q not in drop for q in train], rule) for rule in RULES}
+    print(f"highest τ beating top-1 on the training questions: {taus}")
+    model = fit_signal_model(tg, ty, hidden=a.hidden, source=f"{a.data.name}: {len(train)} questions (documents outside the held-out {a.share:.0%}), "
                              f"top-{a.n} hybrid candidates ({ecfg.retrieval.fusion}), seed {a.seed}; for {len(drop)} of them "
                              f"the gold {a.unanswerable_scope} was taken out of the candidates (unanswerable)")
     # Held-out: a sample of questions on held-out documents (fewer, to keep the fit quick; eval retrieval reports the rest),
@@ -135,6 +176,7 @@ def main() -> None:
     hg, hy = collect(r, scorer, data, hq, a.n)
     unans = {scope: collect(r, scorer, data, hq, a.n, frozenset(hq), scope)[0] for scope in ("article", "paragraph")}
     model.held_out = held_out_figures(model, hg, hy, unans, "fitted")
+    model.held_out.update({f"tau_chosen_{rule}": t for rule, t in taus.items() if t is not None})
     if a.compare:
         held_out_figures(SignalModel.load(a.compare), hg, hy, unans, f"compared ({a.compare.name})")
     model.save(a.out)

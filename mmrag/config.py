@@ -263,7 +263,7 @@ class RerankConfig(_Section):
     k: int = Field(default=5, description="Keep at most k items (0 = answer without sources).")
     min_keep: int = Field(default=0, description="Keep this many best items whatever their RS (≤ k).")
     rule: Literal["threshold", "expected-f1"] = Field(
-        default="threshold",
+        default="expected-f1",
         description="threshold: keep every candidate with RS ≥ tau (up to k); expected-f1: of those, the best-first "
                     "prefix with the highest expected F1 given the RS probabilities (one item unless the next is "
                     "nearly as likely).",

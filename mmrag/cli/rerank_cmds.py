@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from mmrag.cli.common import ConfigOption, SetOption, cli_config, console, err_console
+from mmrag.errors import InputError
 
 DEMO_PAIRS = "demo/rerank_pairs.jsonl"  # relative to the corpus registry's folder
 
@@ -44,10 +45,11 @@ def calibrate(
     scorer: Optional[str] = typer.Option(None, "--scorer", help="Scorer to calibrate (default: rerank.scorer): a kind (bi-encoder, llm-judge) or a YAML mapping, e.g. '{kind: cross-encoder, model: PATH}'."),
     out: Optional[Path] = typer.Option(None, "--out", help="Calibration JSON to write (default: <data_dir>/calibration/<scorer>.json)."),
     feature: Optional[str] = typer.Option(None, "--feature", help="raw, logit, raw+gap or logit+gap (default: the scorer's)."),
+    hidden: int = typer.Option(0, "--hidden", min=0, help="signals scorer only: hidden units of a one-layer net instead of a logistic regression (needs thousands of pairs; the shipped model has 16)."),
     config: Optional[Path] = ConfigOption,
     sets: Optional[list[str]] = SetOption,
 ) -> None:
-    """Fit a logistic (Platt) calibration of a local scorer's raw score on labelled pairs."""
+    """Fit a logistic (Platt) calibration of a local scorer's raw score on labelled pairs (the signals scorer: its model)."""
     from mmrag.rerank.calibration import fit_calibration
     from mmrag.rerank.selection_eval import compute_raw
     from mmrag.config import parse_scorer
@@ -59,8 +61,10 @@ def calibrate(
     path = _pairs_path(cfg, data)
     groups = _candidates(cfg, path)
     if kind == "signals":
-        _calibrate_signals(cfg, groups, path, out)
+        _calibrate_signals(cfg, groups, path, out, hidden)
         return
+    if hidden:
+        raise InputError(f"--hidden is for the signals scorer; {kind} gets a logistic calibration")
     sc = build_scorer(spec, cfg, calibration=None, progress=False)
     raw = compute_raw(sc, groups)
     cal = fit_calibration(raw, [g.labels for g in groups], scorer=kind, feature=feature or sc.feature, source=str(path))
@@ -75,14 +79,14 @@ def calibrate(
     )
 
 
-def _calibrate_signals(cfg, groups, path: Path, out: Optional[Path]) -> None:
+def _calibrate_signals(cfg, groups, path: Path, out: Optional[Path], hidden: int = 0) -> None:
     from mmrag.evaluation.retrieval_eval import ece
     from mmrag.rerank.factory import build_scorer
     from mmrag.rerank.signal_eval import apply, fit_on_pairs, pair_signals
 
     sc = build_scorer("signals", cfg)
     signals = pair_signals(sc, groups)
-    model = fit_on_pairs(signals, groups, source=str(path))
+    model = fit_on_pairs(signals, groups, source=str(path), hidden=hidden)
     rs = [p for g in apply(model, signals) for p in g]
     e, _ = ece(rs, [y for g in groups for y in g.labels])
     target = out or (cfg.data_path / "calibration" / "signals.json")

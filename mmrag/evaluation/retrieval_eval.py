@@ -21,6 +21,7 @@ from mmrag.config import MMRAGConfig, load_config
 from mmrag.errors import InputError
 from mmrag.evaluation.beir import RetrievalSet
 from mmrag.evaluation.metrics import normalize_answer, selection_metrics
+from mmrag.rerank.selector import expected_f1_prefix
 
 MODES = ("dense", "sparse", "hybrid", "bm25")
 RANK_METRICS = ("recall@1", "recall@5", "recall@10", "recall@20", "ndcg@10", "mrr@10")
@@ -193,7 +194,8 @@ def evaluate_mode(mode: str, cfg: MMRAGConfig, data: RetrievalSet, qids: list[st
                 sel[name]["answer_found"] = float(np.mean([_answer_found([texts[q][d] for d in chosen[q]], data.answers[q]) for q in with_ans]))
     e, bins = ece(rs_all, y_all)
     sel_cfg = pipe.selector
-    sel["adaptive_sweep"] = tau_sweep(per_query, [len(gold[q]) for q in qids], k=getattr(sel_cfg, "k", 5))
+    sel["adaptive_sweep"] = tau_sweep(per_query, [len(gold[q]) for q in qids], k=getattr(sel_cfg, "k", 5),
+                                     rule=getattr(sel_cfg, "rule", "threshold"))
     return {
         "mode": mode,
         "retrieval": rank_metrics(gold, ranked),
@@ -206,8 +208,9 @@ def evaluate_mode(mode: str, cfg: MMRAGConfig, data: RetrievalSet, qids: list[st
     }
 
 
-def tau_sweep(per_query: list[tuple[list[float], list[int]]], n_gold: list[int], k: int) -> dict[str, Any]:
-    """Adaptive F1 over τ (0.05 … 0.95) with min_keep 0 and 1, from the RS already computed (best first)."""
+def tau_sweep(per_query: list[tuple[list[float], list[int]]], n_gold: list[int], k: int, rule: str = "threshold") -> dict[str, Any]:
+    """Adaptive F1 over τ (0.05 … 0.95) with min_keep 0 and 1, from the RS already computed (best first), by the
+    selector's ``rule``."""
     out: dict[str, Any] = {}
     for mk in (0, 1):
         curve = []
@@ -215,6 +218,8 @@ def tau_sweep(per_query: list[tuple[list[float], list[int]]], n_gold: list[int],
             f1s = []
             for (rs, y), g in zip(per_query, n_gold):
                 kept = [i for i, v in enumerate(rs) if i < k and (i < mk or v >= tau)]
+                if rule == "expected-f1" and len(kept) > max(mk, 1):
+                    kept = kept[: expected_f1_prefix([rs[i] for i in kept], rs, mk)[0]]
                 hit = sum(y[i] for i in kept)
                 f1s.append(0.0 if not kept or not hit else 2 * (hit / len(kept)) * (hit / g) / (hit / len(kept) + hit / g))
             curve.append({"tau": float(tau), "f1": float(np.mean(f1s))})
@@ -251,7 +256,7 @@ def markdown(res: dict[str, Any]) -> str:
         for m in modes.values():
             if "selection" in m:
                 sw = m["selection"]["adaptive_sweep"]
-                lines.append(f"- {m['mode']}: best adaptive F1 over τ (threshold rule): " + "; ".join(
+                lines.append(f"- {m['mode']}: best adaptive F1 over τ ({s.get('rule', 'threshold')} rule): " + "; ".join(
                     f"{name} {v['best_f1']:.3f} at τ={v['best_tau']:.2f}" for name, v in sw.items()))
     lines += ["", "## Latency per query (ms, mean / p95)", ""]
     stages = sorted({st for m in modes.values() for st in m["latency"]})

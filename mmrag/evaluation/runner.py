@@ -19,7 +19,8 @@ from typing import Any, Callable
 from mmrag.errors import ConfigError
 from mmrag.evaluation import metrics as M
 from mmrag.evaluation.loaders import BenchQuery
-from mmrag.types import NO_RETRIEVAL
+from mmrag.rerank.selector import AdaptiveSelector
+from mmrag.types import NO_RETRIEVAL, Scores
 
 #: Variants every run knows besides one per route; "all" = naive, each route, then these.
 FIXED_VARIANTS = {
@@ -132,6 +133,11 @@ class Runner:
                 kwargs["routes"] = [variant]
             r = p.retrieve(q.question, **kwargs)
             timings, selection = dict(r.timings), r.selection
+            if variant == "topk":
+                # Fixed top-k whatever the configured rule (expected-f1 would cut the k at τ 0 to its best prefix).
+                scored = [*selection.kept, *selection.dropped]
+                rs = Scores(values=[s.rs for s in scored], calibrated=all(s.calibrated for s in scored))
+                selection = AdaptiveSelector(0.0, selection.k, 0, "threshold").select([s.hit for s in scored], rs)
             routes, probs = list(r.decision.routes), dict(r.decision.probabilities)
             ranked_hits = sorted((h for hs in r.candidates.values() for h in hs), key=lambda h: -h.score)
         answer = None

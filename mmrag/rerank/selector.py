@@ -72,11 +72,18 @@ class AdaptiveSelector:
 RULES = ("threshold", "expected-f1")
 
 
+def expected_f1_prefix(kept_rs: list[float], all_rs: list[float], min_keep: int = 1) -> tuple[int, list[float]]:
+    """(m, gains): keeping the best-first ``kept_rs[:m]`` has the highest plug-in expected F1 (``gains[m - 1]``),
+    ties to the shorter prefix, at least ``min_keep`` (≥ 1) kept."""
+    expected_relevant = sum(all_rs)
+    gains = [2 * sum(kept_rs[:m]) / (m + expected_relevant) for m in range(1, len(kept_rs) + 1)]
+    m = max(range(max(min_keep, 1), len(kept_rs) + 1), key=lambda n: (gains[n - 1], -n))
+    return m, gains
+
+
 def _best_expected_f1(kept: list[ScoredHit], dropped: list[ScoredHit], all_rs: list[float],
                       min_keep: int) -> tuple[list[ScoredHit], list[ScoredHit]]:
-    expected_relevant = sum(all_rs)
-    gains = [2 * sum(s.rs for s in kept[:m]) / (m + expected_relevant) for m in range(1, len(kept) + 1)]
-    m = max(range(max(min_keep, 1), len(kept) + 1), key=lambda n: (gains[n - 1], -n))
+    m, gains = expected_f1_prefix([s.rs for s in kept], all_rs, min_keep)
     for j, s in enumerate(kept[m:], start=m):
         s.kept = False
         s.reason = f"expected F1 {gains[m - 1]:.3f} with the {m} above; keeping it too: {gains[j]:.3f} (RS {s.rs:.3f})"

@@ -14,15 +14,15 @@ Signals = list[QuerySignals]
 
 
 def pair_signals(scorer: SignalScorer, groups: list[QueryCandidates], progress: bool = True) -> Signals:
-    """(dense, sparse, coverage, n_terms) signals of every query's candidates, read from the store (items must be ingested)."""
+    """``Signals`` of every query's candidates, read from the store (items must be ingested)."""
     if any(h.item.corpus == "pairs" for g in groups for h in g.hits):
         raise InputError("the 'signals' scorer reads search signals from the store: pairs with inline items need another scorer (e.g. --scorer bi-encoder)")
     it = track(groups, description="reading search signals") if progress else groups
     return [scorer.signals(g.query, g.hits) for g in it]
 
 
-def fit_on_pairs(signals: Signals, groups: list[QueryCandidates], source: str) -> SignalModel:
-    return fit_signal_model(signals, [g.labels for g in groups], source=source)
+def fit_on_pairs(signals: Signals, groups: list[QueryCandidates], source: str, hidden: int = 0) -> SignalModel:
+    return fit_signal_model(signals, [g.labels for g in groups], source=source, hidden=hidden)
 
 
 def cross_validated(signals: Signals, groups: list[QueryCandidates], folds: int = 5, seed: int = 0) -> list[list[float]]:

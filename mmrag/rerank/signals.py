@@ -1,25 +1,30 @@
-"""The ``signals`` scorer: RS from a small logistic model over search signals, no passage re-encoding.
+"""The ``signals`` scorer: RS from a small fitted model over search and lexical signals, no passage re-encoding.
 
 Signals per candidate (``Hit.signals``, filled by the retriever from the stored vectors, or read from the
 store here for candidates that come without them): the dense cosine and the sparse BM25 score; and, from the
-texts at hand, the share of the query's index terms (the sparse vector's stems) that occur in the candidate.
-Features describe each candidate relative to the query's other candidates (gap to the best cosine, share of
-the best lexical score, rank by each signal) and in absolute terms (cosine, term coverage, and the best of
-each in the list): the relative ones rank, the absolute ones tell a list whose best candidate answers from a
-list whose best is merely the nearest (a question the corpus cannot answer). Absolute BM25 levels are
-computed too but left out of the shipped feature set (``PORTABLE``): their scale follows the collection.
-The model (standardised features → logistic regression) is fitted on labelled pairs and saved as JSON; the
-shipped one was fitted on SQuAD v1.1 dev questions with hard negatives from hybrid retrieval, some of them
-made unanswerable by taking their article out of the candidates.
+texts at hand, how the query's index terms (the sparse vector's stems) occur in the candidate: the share in
+the whole text, in its best sentence and best two adjacent sentences, as adjacent pairs, in its title, and
+weighted by how few candidates contain each term. Features describe each candidate relative to the query's
+other candidates (gap to the best cosine, share of the best lexical score, rank by each signal, gaps to the
+best lexical shares) and in absolute terms (cosine, the shares, the best of each in the list, the share of
+query terms found in any candidate): the relative ones rank, the absolute ones tell a list whose best candidate
+answers from a list whose best is merely the nearest (a question the corpus cannot answer). Absolute BM25
+levels are computed too but left out of the shipped feature set (``PORTABLE``): their scale follows the
+collection. The model (standardised features → logistic regression, or one small hidden layer) is fitted on
+labelled pairs and saved as JSON; the shipped one, a net with 16 hidden units, was fitted on SQuAD v1.1 dev
+questions with hard negatives from hybrid retrieval, some of them made unanswerable by taking their article
+out of the candidates.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from pydantic import Field, ValidationError
@@ -30,10 +35,24 @@ from mmrag.rerank.calibration import SavedModel
 from mmrag.types import Hit, Scores
 
 DENSE, SPARSE_KEY = "dense", "sparse"
+#: Per-candidate lexical matches of the query's terms (shares in [0, 1]), see ``lexical_matches``.
+LEXICAL = ("sentence_coverage", "sentence_pair_coverage", "bigram_coverage", "title_coverage", "rare_coverage")
 FEATURES = ("dense", "dense_gap", "dense_gap2", "sparse_share", "sparse_log", "sparse_best_log", "inv_rank_dense", "inv_rank_sparse", "rrf",
-            "coverage", "coverage_gap", "sparse_per_term", "log_terms", "sparse_gap2", "dense_best", "sparse_per_term_best", "coverage_best")
-#: One query's candidates: dense cosines, sparse scores, query-term coverage (None = unknown), distinct query terms.
-Signals = tuple[list[float], list[float], list[float] | None, int]
+            "coverage", "coverage_gap", "sparse_per_term", "log_terms", "sparse_gap2", "dense_best", "sparse_per_term_best", "coverage_best",
+            *LEXICAL, *(f"{f}_gap" for f in LEXICAL), *(f"{f}_best" for f in LEXICAL), "terms_found")
+
+
+class Signals(NamedTuple):
+    """One query's candidates: dense cosines, sparse scores, query-term coverage (None = unknown), the number of
+    distinct query terms, per candidate its ``LEXICAL`` matches (None = unknown), and the share of the query's
+    terms found in any candidate."""
+
+    dense: list[float]
+    sparse: list[float]
+    coverage: list[float] | None = None
+    n_terms: int = 0
+    lexical: list[list[float]] | None = None
+    terms_found: float = 0.0
 
 
 def _ranks(v: np.ndarray) -> np.ndarray:
@@ -43,7 +62,8 @@ def _ranks(v: np.ndarray) -> np.ndarray:
     return r
 
 
-def features(dense: list[float], sparse: list[float], coverage: list[float] | None = None, n_terms: int = 0) -> np.ndarray:
+def features(dense: list[float], sparse: list[float], coverage: list[float] | None = None, n_terms: int = 0,
+             lexical: list[list[float]] | None = None, terms_found: float = 0.0) -> np.ndarray:
     """(n, len(FEATURES)) features of ONE query's candidates."""
     d = np.asarray(dense, dtype=np.float64)
     s = np.maximum(np.asarray(sparse, dtype=np.float64), 0.0)
@@ -77,24 +97,69 @@ def features(dense: list[float], sparse: list[float], coverage: list[float] | No
         np.full_like(d, float(per_term.max())),
         np.full_like(d, float(cov.max())),
     ]
-    return np.stack(cols, axis=1)
+    lex = np.zeros((len(d), len(LEXICAL))) if lexical is None else np.asarray(lexical, dtype=np.float64).reshape(len(d), len(LEXICAL))
+    best = lex.max(axis=0)
+    # terms_found: a query term in no candidate at all (often the name the question is about) hints the source cannot answer.
+    return np.concatenate([np.stack(cols, axis=1), lex, lex - best, np.tile(best, (len(d), 1)), np.full((len(d), 1), terms_found)], axis=1)
 
 
-def query_coverage(query_terms: set[str], texts: list[list[str]]) -> list[float]:
+def query_coverage(query_terms: set[str], texts: Sequence[Collection[str]]) -> list[float]:
     """Share of the query's distinct terms that occur in each candidate's terms."""
     if not query_terms:
         return [0.0] * len(texts)
     return [len(query_terms.intersection(t)) / len(query_terms) for t in texts]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [t for t in _SENTENCE_END.split(text) if t.strip()]
+
+
+def lexical_matches(query: list[str], candidates: list[tuple[list[str], list[list[str]]]]) -> tuple[list[list[float]], float]:
+    """``LEXICAL`` rows for candidates given as (title terms, terms of each sentence), and the share of the query's
+    distinct terms found in any candidate.
+
+    Per candidate: the share of the query's distinct terms in its best sentence and in its best two adjacent
+    sentences (a question usually paraphrases one or two sentences), of the query's adjacent term pairs found
+    adjacent in it, in its title, and weighted by rarity among the candidates (a term that few candidates
+    contain tells them apart; one that all contain does not).
+    """
+    q = set(query)
+    if not q:
+        return [[0.0] * len(LEXICAL) for _ in candidates], 0.0
+    n = len(q)
+    pairs = set(zip(query, query[1:]))
+    rows, bags = [], []
+    for title, sentences in candidates:
+        per_sentence = [q.intersection(s) for s in sentences]
+        one = max((len(x) for x in per_sentence), default=0)
+        two = max((len(a | b) for a, b in zip(per_sentence, per_sentence[1:])), default=one)
+        flat = [t for s in sentences for t in s]
+        adjacent = set(zip(flat, flat[1:])) | set(zip(title, title[1:]))
+        in_title = q.intersection(title)
+        bags.append(in_title.union(*per_sentence))
+        rows.append([one / n, max(one, two) / n, len(pairs & adjacent) / len(pairs) if pairs else 0.0, len(in_title) / n])
+    holders = {t: sum(t in b for b in bags) for t in q}
+    weight = {t: 1.0 / (1 + holders[t]) for t in q}
+    total = sum(weight.values())
+    for row, bag in zip(rows, bags):
+        row.append(sum(weight[t] for t in bag) / total)
+    return rows, sum(holders[t] > 0 for t in q) / n
+
+
 class SignalModel(SavedModel):
-    """RS = sigmoid(w · (x − mean) / scale + b) over ``features``; provenance recorded with the weights."""
+    """RS = sigmoid(w · h + b), h = z = (x − mean) / scale over ``features`` (logistic regression) or, with a hidden
+    layer, h = relu(z · W + c) (a small neural net); provenance recorded with the weights."""
 
     features: list[str]
     mean: list[float]
     scale: list[float]
     weights: list[float]
     bias: float
+    hidden_weights: list[list[float]] = Field(default_factory=list, description="W: one row per feature, one column per hidden unit.")
+    hidden_bias: list[float] = Field(default_factory=list)
     n_pairs: int = 0
     n_positive: int = 0
     n_queries: int = 0
@@ -109,9 +174,12 @@ class SignalModel(SavedModel):
             if unknown:
                 raise ConfigError(f"signal model uses unknown features {unknown}: refit it with `mmrag rerank calibrate --scorer signals`")
             x = x[:, [FEATURES.index(f) for f in self.features]]
-        if x.shape[1] != len(self.weights):
-            raise ConfigError(f"signal model expects {len(self.weights)} features, got {x.shape[1]}: refit it with `mmrag rerank calibrate --scorer signals`")
-        z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights) + self.bias
+        if x.shape[1] != len(self.mean):
+            raise ConfigError(f"signal model expects {len(self.mean)} features, got {x.shape[1]}: refit it with `mmrag rerank calibrate --scorer signals`")
+        h = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        if self.hidden_weights:
+            h = np.maximum(h @ np.asarray(self.hidden_weights) + np.asarray(self.hidden_bias), 0.0)
+        z = h @ np.asarray(self.weights) + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
     @classmethod
@@ -135,9 +203,10 @@ PORTABLE = tuple(f for f in FEATURES if f not in ("sparse_log", "sparse_best_log
 
 
 def fit_signal_model(groups: list[Signals] | list[tuple[list[float], list[float]]], labels: list[list[int]], *, source: str = "",
-                     c: float = 1.0, names: tuple[str, ...] = PORTABLE) -> SignalModel:
-    """Fit on per-query signals ((dense, sparse[, coverage, n_terms]) lists) and 0/1 labels, over the features ``names``."""
-    from sklearn.linear_model import LogisticRegression
+                     c: float = 1.0, names: tuple[str, ...] = PORTABLE, hidden: int = 0) -> SignalModel:
+    """Fit on per-query signals (``Signals``, or (dense, sparse) lists) and 0/1 labels, over the features ``names``:
+    a logistic regression (``hidden=0``; inverse regularisation ``c``), or a net with one hidden layer of
+    ``hidden`` units, which needs thousands of pairs (the shipped model: 16 units on ~50k pairs)."""
 
     cols = [FEATURES.index(f) for f in names]
     x = np.concatenate([features(*g) for g in groups if len(g[0])])[:, cols]
@@ -148,10 +217,22 @@ def fit_signal_model(groups: list[Signals] | list[tuple[list[float], list[float]
         raise InputError("calibration pairs need both relevant (label 1) and irrelevant (label 0) examples")
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    lr = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
+    z = (x - mean) / scale
+    if hidden:
+        from sklearn.neural_network import MLPClassifier
+
+        # Early stopping on a seeded tenth of the pairs: the net stops before it memorises the training lists.
+        net = MLPClassifier((hidden,), alpha=1e-3, max_iter=500, early_stopping=True, random_state=0).fit(z, y)
+        hidden_w, hidden_b = net.coefs_[0].tolist(), net.intercepts_[0].tolist()
+        weights, bias = net.coefs_[1][:, 0].tolist(), float(net.intercepts_[1][0])
+    else:
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=c, max_iter=2000).fit(z, y)
+        hidden_w, hidden_b, weights, bias = [], [], lr.coef_[0].tolist(), float(lr.intercept_[0])
     return SignalModel(
-        features=list(names), mean=mean.tolist(), scale=scale.tolist(), weights=lr.coef_[0].tolist(),
-        bias=float(lr.intercept_[0]), n_pairs=int(len(y)), n_positive=int(y.sum()), n_queries=len(groups),
+        features=list(names), mean=mean.tolist(), scale=scale.tolist(), weights=weights, bias=bias, hidden_weights=hidden_w,
+        hidden_bias=hidden_b, n_pairs=int(len(y)), n_positive=int(y.sum()), n_queries=len(groups),
         source=source, fitted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
@@ -174,19 +255,20 @@ class SignalScorer:
 
     @property
     def calibration_label(self) -> str:
-        return f"calibrated (logistic on search signals, {self.model.n_pairs} pairs)"
+        kind = f"net with {len(self.model.hidden_bias)} hidden units" if self.model.hidden_bias else "logistic"
+        return f"calibrated ({kind} on search signals, {self.model.n_pairs} pairs)"
 
-    def _terms(self, text: str) -> set[str]:
+    def _terms(self, text: str) -> list[str]:
         if self._tokens is None:
             from mmrag.retrieval.sparse import SparseEncoder
 
             self._tokens = SparseEncoder(self.language).tokens
-        return set(self._tokens(text))
+        return list(self._tokens(text))
 
-    @staticmethod
-    def _text(h: Hit) -> str:
+    def _text_terms(self, h: Hit) -> tuple[list[str], list[list[str]]]:
+        """(title terms, terms of each sentence) of the text the candidate matched with."""
         body = h.matched_chunk or h.item.text_view or ""
-        return f"{h.item.title}\n{body}" if h.item.title else body
+        return (self._terms(h.item.title) if h.item.title else []), [self._terms(s) for s in split_sentences(body)]
 
     def signals(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> Signals:
         missing = [h for h in hits if DENSE not in h.signals or SPARSE_KEY not in h.signals]
@@ -200,8 +282,12 @@ class SignalScorer:
             sig = h.signals if (DENSE in h.signals and SPARSE_KEY in h.signals) else found.get((h.route or h.item.route, h.item.id), {})
             dense.append(float(sig.get(DENSE, 0.0)))
             sparse.append(float(sig.get(SPARSE_KEY, 0.0)))
-        q = self._terms(query)
-        return dense, sparse, query_coverage(q, [self._terms(self._text(h)) for h in hits]), len(q)
+        query_terms = self._terms(query)
+        q = set(query_terms)
+        texts = [self._text_terms(h) for h in hits]
+        lexical, found = lexical_matches(query_terms, texts)
+        coverage = query_coverage(q, [set(title).union(*sentences) for title, sentences in texts])
+        return Signals(dense, sparse, coverage, len(q), lexical, found)
 
     def raw_features(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> np.ndarray:
         return features(*self.signals(query, hits, embeddings))

@@ -39,7 +39,7 @@ def test_ask_json_for_scripts(setup):
     assert data["citations"][0]["key"] == data["trace"]["kept"][0]["key"]
     t = data["trace"]
     assert t["decision"]["routes"] == ["paragraph", "image"] and set(t["candidates"]) == {"paragraph", "image"}
-    assert len(t["kept"]) == 2 and list(t["timings"]) == ["route", "embed", "search", "rerank", "generate"]
+    assert len(t["kept"]) == 1 and list(t["timings"]) == ["route", "embed", "search", "rerank", "generate"]
 
 
 def test_ask_with_image(setup):

@@ -105,6 +105,8 @@ def test_cli_calibrate_then_eval(pairs_file, tmp_path, text_encoder, monkeypatch
     assert "in-sample" in res.output
     cal = Calibration.load(out)
     assert cal.scorer == "bi-encoder" and cal.a > 0 and cal.n_pairs == 18
+    res = runner.invoke(app, ["rerank", "calibrate", "--data", str(pairs_file), "--scorer", "bi-encoder", "--hidden", "4"])
+    assert res.exit_code == 1 and "--hidden is for the signals scorer" in res.output
 
     png = tmp_path / "pr.png"
     # Inline pair items are not in a store, so the default 'signals' scorer cannot read their search signals.

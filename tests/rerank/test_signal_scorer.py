@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mmrag.errors import ConfigError, InputError
-from mmrag.rerank.signals import FEATURES, PORTABLE, SignalModel, SignalScorer, features, fit_signal_model, query_coverage, shipped_model_path
+from mmrag.rerank.signals import FEATURES, LEXICAL, PORTABLE, lexical_matches, SignalModel, SignalScorer, features, fit_signal_model, query_coverage, shipped_model_path
 from mmrag.types import Hit, Item
 
 
@@ -57,9 +57,42 @@ def test_scorer_coverage_uses_the_sparse_vector_stems():
     sc = SignalScorer(SignalModel.load(shipped_model_path()))
     hits = [_hit(0, 0.7, 5.0), _hit(1, 0.6, 0.0)]
     hits[0] = hits[0].model_copy(update={"item": hits[0].item.model_copy(update={"text": "Kettles boiling the water"})})
-    dense, sparse, cov, n_terms = sc.signals("how long do kettles boil?", hits)
+    sig = sc.signals("how long do kettles boil?", hits)
     # Query stems (Lucene's stopwords dropped): how, long, do, kettl, boil -> the first passage has 2 of 5; "passage 1" none.
-    assert n_terms == 5 and cov == pytest.approx([0.4, 0.0]) and dense == [0.7, 0.6] and sparse == [5.0, 0.0]
+    assert sig.n_terms == 5 and sig.coverage == pytest.approx([0.4, 0.0]) and sig.dense == [0.7, 0.6] and sig.sparse == [5.0, 0.0]
+    assert sig.lexical is not None and sig.lexical[0][LEXICAL.index("bigram_coverage")] == 0.25  # 1 of 4 query pairs: "kettl boil"
+    assert sig.terms_found == pytest.approx(0.4)
+
+
+def test_lexical_matches_per_sentence_pair_title_and_rarity():
+    query = ["who", "built", "eiffel", "tower"]
+    a = (["paris"], [["eiffel", "built", "1889"], ["tower", "iron"]])  # spread over two sentences
+    b = (["eiffel", "tower"], [["tower", "built", "eiffel"]])  # all in one sentence; title has two
+    c = ([], [["tower", "bridge", "london"]])
+    rows, found = lexical_matches(query, [a, b, c])
+    col = {name: [r[i] for r in rows] for i, name in enumerate(LEXICAL)}
+    assert col["sentence_coverage"] == pytest.approx([2 / 4, 3 / 4, 1 / 4])
+    assert col["sentence_pair_coverage"] == pytest.approx([3 / 4, 3 / 4, 1 / 4])
+    assert col["bigram_coverage"] == pytest.approx([0.0, 2 / 3, 0.0])  # (built eiffel) in its sentence, (eiffel tower) in its title
+    assert col["title_coverage"] == pytest.approx([0.0, 2 / 4, 0.0])
+    # Holders: built 2, eiffel 2, tower 3, who 0 -> weights 1/3, 1/3, 1/4, 1 (sum 23/12).
+    assert col["rare_coverage"] == pytest.approx([(1 / 3 + 1 / 3 + 1 / 4) / (23 / 12), (1 / 3 + 1 / 3 + 1 / 4) / (23 / 12), (1 / 4) / (23 / 12)])
+    assert found == pytest.approx(3 / 4)
+    assert lexical_matches([], [a]) == ([[0.0] * len(LEXICAL)], 0.0)
+
+
+def test_a_hidden_layer_model_scores_like_the_fitted_net():
+    rng = np.random.default_rng(3)
+    groups, labels = _synthetic(300, rng)
+    net = fit_signal_model(groups, labels, names=("dense", "dense_gap", "sparse_share"), hidden=4)
+    assert len(net.hidden_bias) == 4 and len(net.hidden_weights) == 3
+    again = SignalModel.model_validate_json(net.model_dump_json())
+    x = features(*groups[0])
+    assert again.predict(x) == pytest.approx(net.predict(x))
+    held_groups, held_labels = _synthetic(200, rng)
+    p = np.concatenate([net.predict(features(*g)) for g in held_groups])
+    y = np.concatenate(held_labels)
+    assert p[y == 1].mean() > 0.5 > p[y == 0].mean()
 
 
 def _synthetic(n_queries: int, rng) -> tuple[list, list]:
@@ -118,4 +151,4 @@ def test_shipped_model_records_its_provenance():
     assert m.features == list(PORTABLE)
     assert "squad" in m.source.lower() and m.n_pairs > 1000 and "unanswerable" in m.source
     assert m.held_out.get("ece", 1.0) <= 0.05
-    assert "unanswerable_article_kept_any_at_0.2" in m.held_out
+    assert "expected-f1_unanswerable_article_kept_any_at_0.2" in m.held_out and len(m.hidden_bias) == 16

@@ -127,7 +127,7 @@ def test_signals_of_given_candidates_come_from_the_store(tmp_path, corpus, text_
     hits = r.search("does green tea steep below boiling", "paragraph", n=4).hits
     bare = [h.model_copy(update={"signals": {}}) for h in hits]
     sc = SignalScorer(SignalModel.load(shipped_model_path()), store_signal_source(r.cfg, r))
-    dense, sparse, coverage, n_terms = sc.signals("does green tea steep below boiling", bare)
+    dense, sparse, coverage, n_terms, _, _ = sc.signals("does green tea steep below boiling", bare)
     assert dense == pytest.approx([h.signals["dense"] for h in hits], abs=1e-5)
     assert sparse == pytest.approx([h.signals["sparse"] for h in hits], abs=1e-5)
     # Query stems doe, green, tea, steep, below, boil: all but "doe" in the tea passage.
