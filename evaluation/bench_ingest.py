@@ -3,7 +3,7 @@
     python evaluation/bench_ingest.py [--copies 10] [--ocr/--no-ocr] [--asr/--no-asr] [--image-text-model PATH] [--only RUN]
     python evaluation/bench_ingest.py --passages 10000 100000 [--encoder hashing|minilm] [--engine edge|local]
 
-Scale mode (--passages): N distinct generated passages (~120 words, one chunk each) into a fresh paragraph
+Scale mode (--passages): N distinct generated passages (~120 words, or --words, one chunk each) into a fresh paragraph
 collection, against the encoder's own batch throughput on the same texts. With ``--encoder hashing`` (a fast
 deterministic encoder: scikit-learn's HashingVectorizer, 384 features, L2-normalised) the encoder costs almost
 nothing, so the run measures what ingest adds per passage (store writes, sparse vectors, planning); the projected
@@ -83,8 +83,8 @@ class HashingEncoder:
         return len(text.split())
 
 
-def _passages(tmp: Path, n: int) -> Path:
-    """n distinct passages of ~120 words drawn from the demo paragraphs' vocabulary (seeded)."""
+def _passages(tmp: Path, n: int, words_per: int = 120) -> Path:
+    """n distinct passages of about ``words_per`` words (±25 %) drawn from the demo paragraphs' vocabulary (seeded)."""
     import random
 
     words = " ".join(json.loads(line)["text"] for line in (DEMO / "paragraphs" / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()
@@ -94,7 +94,7 @@ def _passages(tmp: Path, n: int) -> Path:
     out.mkdir()
     with open(out / "p.jsonl", "w", encoding="utf-8") as f:
         for i in range(n):
-            text = " ".join(rng.choice(words) for _ in range(rng.randint(90, 150)))
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(max(1, words_per * 3 // 4), words_per * 5 // 4)))
             f.write(json.dumps({"id": f"p-{i}", "title": f"Passage {i}", "text": f"{text} ({i})"}) + "\n")
     return out
 
@@ -109,7 +109,7 @@ def scale(args, console: Console, tmp: Path) -> None:
         enc = HashingEncoder()
         cfg = load_config(None, {"data_dir": str(tmp / "probe")})
         real = load_text_encoder(cfg.encoders.text)
-        probe = [json.loads(line)["text"] for line in (_passages(tmp, 2000) / "p.jsonl").read_text().splitlines()]
+        probe = [json.loads(line)["text"] for line in (_passages(tmp, 2000, args.words) / "p.jsonl").read_text().splitlines()]
         real.encode(probe[:16])
         t = time.perf_counter()
         real.encode(probe)
@@ -119,7 +119,7 @@ def scale(args, console: Console, tmp: Path) -> None:
         enc = load_text_encoder(load_config(None, {"data_dir": str(tmp / "probe")}).encoders.text)
         enc.encode(["warm-up"] * 8)
     for n in args.passages:
-        source = _passages(tmp, n)
+        source = _passages(tmp, n, args.words)
         cfg = load_config(None, {"data_dir": str(tmp / f"data-{n}"), "store.engine": args.engine})
         spec = CorpusSpec(name=f"scale-{n}", route="paragraph", modality="text", granularity="paragraph", description="-")
         report, chunks, _ = _run(cfg, spec, source, text_encoder=enc)
@@ -150,6 +150,8 @@ def main() -> None:
     ap.add_argument("--only", choices=["paragraphs", "documents", "images", "clips"], action="append",
                     help="Run only these (repeatable); default: all.")
     ap.add_argument("--passages", type=int, nargs="+", help="Scale mode: ingest this many generated passages (each size in turn).")
+    ap.add_argument("--words", type=int, default=120, help="Scale mode: words per generated passage (±25 %%); shorter passages "
+                    "encode faster, so what ingest adds per passage weighs more in the ratio.")
     ap.add_argument("--encoder", choices=["hashing", "minilm"], default="minilm", help="Scale mode's text encoder.")
     ap.add_argument("--engine", choices=["edge", "local"], default="edge", help="Scale mode's embedded engine.")
     args = ap.parse_args()
