@@ -61,10 +61,15 @@ class Stages:
             raise TypeError(f"unknown stage(s) {sorted(unknown)}: give {', '.join(STAGE_NAMES)}")
         self.config = config
         self._built: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        self._warm: set[str] = set()
         self._lock = threading.RLock()
 
     def is_built(self, name: str) -> bool:
         return name in self._built
+
+    def is_warm(self, name: str) -> bool:
+        """Whether ``warm_up`` has already loaded this stage."""
+        return name in self._warm
 
     def given(self) -> dict[str, Any]:
         """The stages built or given so far (to share them with a sibling pipeline)."""
@@ -107,4 +112,5 @@ class Stages:
             warm = getattr(self.get(name), "warm_up", None)
             if callable(warm):
                 warm()
+            self._warm.add(name)
         set_torch_threads(self.config.encoders.text.query_threads)

@@ -290,7 +290,11 @@ class Pipeline:
 
     def _load_generator_meanwhile(self) -> Future:
         """Loads the generator's model in a worker thread while the question is routed and retrieved, so a
-        cold start does not wait for it before searching (loading twice is a no-op: warm_up is idempotent)."""
+        cold start does not wait for it before searching; once it is loaded, no thread is started."""
+        if self.stages.is_warm("generator"):
+            done: Future = Future()
+            done.set_result(None)
+            return done
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmrag-load-generator")
         try:
             return pool.submit(self.stages.warm_up, ("generator",))

@@ -272,8 +272,10 @@ class SlowLoadingGenerator:
         self.inner, self.fail = inner, fail
         self.loaded_on: str | None = None
         self.loaded_at = 0.0
+        self.loads = 0
 
     def warm_up(self):
+        self.loads += 1
         time.sleep(0.3)
         self.loaded_on, self.loaded_at = threading.current_thread().name, time.perf_counter()
         if self.fail is not None:
@@ -297,6 +299,9 @@ def test_a_cold_generator_loads_while_the_question_is_retrieved(pipe):
     assert answer.trace.kept and "load_generator" in answer.trace.timings
     # Retrieval did not wait for the model: the wait after it is shorter than the load itself.
     assert answer.trace.timings["load_generator"] < slow.loaded_at - started
+    # Once loaded, the next question neither loads again nor waits (no worker thread is started).
+    again = p.ask(BEES, routes=["paragraph"])
+    assert slow.loads == 1 and "load_generator" not in again.trace.timings
     # A loading error reaches the caller, in the caller's thread, as itself.
     broken = pipe.with_stages(generator=SlowLoadingGenerator(pipe.generator, fail=ServerError("model server down")))
     with pytest.raises(ServerError, match="model server down"):
