@@ -68,10 +68,15 @@ class StoreConfig(_Section):
     # Collection settings for scale; applied when a collection is created (server/cluster, and edge where it applies).
     hnsw_m: int | None = Field(default=None, description="HNSW edges per node; None = Qdrant's default (16).")
     hnsw_ef_construct: int | None = Field(default=None, description="HNSW build candidates; None = Qdrant's default (100).")
+    hnsw_ef: int | None = Field(default=None, ge=1, description="HNSW search-time candidates (recall vs speed); None = Qdrant's "
+                                "default (ef_construct).")
     on_disk_vectors: bool = Field(default=False, description="Keep original vectors on disk (mmap) instead of RAM.")
     quantization: Literal["none", "int8"] = Field(
         default="none", description="Scalar int8 quantisation of dense vectors (4x smaller in RAM, rescored with the originals)."
     )
+    quantization_oversampling: float = Field(
+        default=3.0, ge=1.0, description="int8: candidates scored on the int8 vectors then rescored with the originals, as a "
+        "multiple of the limit (1 = rescore only the top limit, which misses some exact neighbours).")
     shard_number: int | None = Field(default=None, description="Shards per collection (server/cluster only).")
     replication_factor: int | None = Field(default=None, description="Copies of each shard (server/cluster only).")
 
