@@ -70,7 +70,10 @@ class StoreConfig(_Section):
     hnsw_ef_construct: int | None = Field(default=None, description="HNSW build candidates; None = Qdrant's default (100).")
     hnsw_ef: int | None = Field(default=None, ge=1, description="HNSW search-time candidates (recall vs speed); None = Qdrant's "
                                 "default (ef_construct).")
-    on_disk_vectors: bool = Field(default=False, description="Keep original vectors on disk (mmap) instead of RAM.")
+    on_disk_vectors: bool = Field(
+        default=True, description="Original vectors in memory-mapped files, paged in by the OS (page cache), instead of loaded "
+        "into RAM at open. Same search speed once read; at 100k points (edge) 363 MB resident instead of 513 (RAM mode maps "
+        "the vector file twice).")
     quantization: Literal["none", "int8"] = Field(
         default="none", description="Scalar int8 quantisation of dense vectors (4x smaller in RAM, rescored with the originals)."
     )
