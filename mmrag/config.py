@@ -79,7 +79,7 @@ class StoreConfig(_Section):
     )
     quantization_oversampling: float = Field(
         default=3.0, ge=1.0, description="int8: candidates scored on the int8 vectors then rescored with the originals, as a "
-        "multiple of the limit (1 = rescore only the top limit, which misses some exact neighbours).")
+        "multiple of the limit (1 = rescore only the top limit).")
     shard_number: int | None = Field(default=None, description="Shards per collection (server/cluster only).")
     replication_factor: int | None = Field(default=None, description="Copies of each shard (server/cluster only).")
 
