@@ -1,7 +1,7 @@
 """Embedded store engines side by side: numpy brute force vs qdrant-client local mode vs qdrant-edge.
 
-    python evaluation/bench_store.py [--sizes 10000 100000] [--queries 20] [--engines local edge]
-                                     [--slow-queries 2] [--engines local edge edge-hnsw]
+    python evaluation/bench_store.py [--sizes 10000 100000] [--queries 20] [--slow-queries 2]
+                                     [--engines local edge edge-hnsw] [--edge-configs default on_disk_vectors=true ...]
 
 Every engine gets the very same points per size (seeded): 384-dim random unit vectors, a sparse lexical vector
 on each point (the hybrid layout mmrag writes) and payloads shaped like mmrag's (a head point per item with the
@@ -12,7 +12,10 @@ one builds the store through mmrag's ``VectorStore`` (write throughput, points/s
 flush/optimise), another reopens it (reopen s), reports the RSS growth of opening plus searching (MB per 100k
 points) and the folder size, and times per query: plain top-k (``grouped=False``), grouped top-k
 (``search_groups``, one hit per item) and grouped hybrid (dense + sparse prefetch fused by RRF). Ratios are
-to numpy brute force on the same vectors (``X @ q`` + argpartition top-k), timed in the same process.
+to numpy brute force on the same vectors (``X @ q`` + argpartition top-k), timed in the same process; recall@k
+is the share of numpy's top-k items that the plain top-k finds (1.00 = the same results as exact float search).
+``--edge-configs`` runs the edge engines once per set of store settings (``default`` = the config's defaults;
+``on_disk_vectors=true,quantization=int8`` = both settings), one row each.
 Machine noise (2 shared cores) shifts absolute times; the ratios are the figures to compare.
 """
 
@@ -125,19 +128,31 @@ def queries(n: int, q: int):
     return X, Q, sq, owners
 
 
-def _cfg(engine: str, path: Path):
+def store_settings(spec: str) -> dict:
+    """'on_disk_vectors=true,quantization=int8' -> {'store.on_disk_vectors': True, 'store.quantization': 'int8'}; 'default' -> {}."""
+    import yaml
+
+    if spec in ("", "default"):
+        return {}
+    pairs = [kv.split("=", 1) for kv in spec.split(",")]
+    if any(len(kv) != 2 for kv in pairs):
+        raise SystemExit(f"--edge-configs '{spec}': give store settings as key=value pairs joined by commas, e.g. on_disk_vectors=true")
+    return {f"store.{k.strip()}": yaml.safe_load(v) for k, v in pairs}
+
+
+def _cfg(engine: str, path: Path, settings: str = "default"):
     from mmrag.config import load_config
 
     over = {"data_dir": str(path / "data"), "store.engine": engine.split("-")[0], "store.upsert_batch_size": 256,
-            "store.edge_hnsw": engine == "edge-hnsw"}
+            "store.edge_hnsw": engine == "edge-hnsw", **(store_settings(settings) if engine != "local" else {})}
     return load_config(None, over)
 
 
-def worker_build(engine: str, n: int, path: Path) -> dict:
+def worker_build(engine: str, n: int, path: Path, settings: str) -> dict:
     from mmrag.store.qdrant import close_embedded, open_store
 
     pts = points(n, "before" if engine == "local" else "after")
-    cfg = _cfg(engine, path)
+    cfg = _cfg(engine, path, settings)
     store = open_store(cfg)
     store.ensure_collection(COLL, {"text": DIM}, {"text": "bench"}, sparse="sparse")
     t = time.perf_counter()
@@ -150,12 +165,12 @@ def worker_build(engine: str, n: int, path: Path) -> dict:
     return {"write_pps": n / t_all, "write_s": t_all, "flush_s": t_all - t_write}
 
 
-def worker_open(engine: str, n: int, path: Path, q: int, slow_q: int) -> dict:
+def worker_open(engine: str, n: int, path: Path, q: int, slow_q: int, settings: str) -> dict:
     from mmrag.store.qdrant import open_store
 
     X, Q, SQ, owners = queries(n, q)
     ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-{i}")) for i in range(int(owners.max()) + 1)]
-    cfg = _cfg(engine, path)
+    cfg = _cfg(engine, path, settings)
     # numpy brute force on the same vectors, in this process, before the store is open: the faster of BLAS's default threads and one
     # thread (on a loaded machine, spinning BLAS threads can make the default many times slower).
     from threadpoolctl import threadpool_limits
@@ -169,10 +184,10 @@ def worker_open(engine: str, n: int, path: Path, q: int, slow_q: int) -> dict:
             for qv in Q:
                 s = X @ qv
                 top = np.argpartition(-s, LIMIT)[:LIMIT]
-                np_top.append({ids[owners[p]] for p in top.tolist()})
+                np_top.append([ids[owners[p]] for p in top[np.argsort(-s[top])].tolist()])  # items of the best points, best first
             t_np = min(t_np, (time.perf_counter() - t) / len(Q))
     gc.collect()
-    rss0, anon0 = rss_mb(), rss_mb("RssAnon")
+    rss0, anon0, file0 = rss_mb(), rss_mb("RssAnon"), rss_mb("RssFile")
     t = time.perf_counter()
     store = open_store(cfg)
     store.count(COLL)  # opening is lazy in edge: the first call loads the shard
@@ -190,12 +205,13 @@ def worker_open(engine: str, n: int, path: Path, q: int, slow_q: int) -> dict:
             else:
                 hits = store.search_groups(COLL, vector=Q[i], limit=LIMIT, grouped=mode == "grouped")
                 if mode == "plain":
-                    found.append({h.item_id for h in hits})
+                    found.append([h.item_id for h in hits])
         res[f"{mode}_ms"] = (time.perf_counter() - t) / nq * 1e3
-    res["rss_mb"], res["anon_mb"] = rss_mb() - rss0, rss_mb("RssAnon") - anon0
+    res["rss_mb"], res["anon_mb"], res["file_mb"] = rss_mb() - rss0, rss_mb("RssAnon") - anon0, rss_mb("RssFile") - file0
     res["disk_mb"] = dir_mb(cfg.store_path)
-    # Items of the plain top-k found by numpy too (HNSW is approximate; brute force should give 1.0)
-    res["recall"] = float(np.mean([len(f & t) / len(t) for f, t in zip(found, np_top)]))
+    # Items of numpy's top-k that the plain top-k finds (HNSW and int8 without rescoring are approximate; exact search gives 1.0)
+    for k in (10, LIMIT):
+        res[f"recall@{k}"] = float(np.mean([len(set(f[:k]) & set(t[:k])) / len(set(t[:k])) for f, t in zip(found, np_top)]))
     return res
 
 
@@ -216,50 +232,56 @@ def main() -> None:
                     help="Skip local mode above this size: it writes ~50 points/s here (one commit per point), 100k = 30+ min.")
     ap.add_argument("--engines", nargs="+", default=["local", "edge", "edge-hnsw"], choices=["local", "edge", "edge-hnsw"],
                     help="edge = exact search (the default config); edge-hnsw = store.edge_hnsw: true (HNSW built on flush).")
+    ap.add_argument("--edge-configs", nargs="+", default=["default"], metavar="SETTINGS",
+                    help="Store settings to run the edge engines with, one row each: 'default' or key=value pairs of the config's "
+                         "store section joined by commas, e.g. on_disk_vectors=true,quantization=int8.")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        kind, engine, n, path = args.worker[0], args.worker[1], int(args.worker[2]), Path(args.worker[3])
+        kind, engine, n, path, settings = args.worker[0], args.worker[1], int(args.worker[2]), Path(args.worker[3]), args.worker[4]
         if kind == "build":
-            print(json.dumps(worker_build(engine, n, path)))
+            print(json.dumps(worker_build(engine, n, path, settings)))
         else:
-            print(json.dumps(worker_open(engine, n, path, args.queries, args.slow_queries)))
+            print(json.dumps(worker_open(engine, n, path, args.queries, args.slow_queries, settings)))
         return
 
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=200)
+    console = Console(width=260)
     table = Table(title=f"embedded engines vs numpy brute force (per query, top-{LIMIT}, {DIM}-dim)")
     for col in ("engine", "points", "numpy ms", "plain ms", "plain ×np", "grouped ms", "grouped ×np", "hybrid ms", "hybrid ×np",
-                "MB/100k RSS", "MB/100k anon", "MB/100k disk", "reopen s", "write pts/s", "recall"):
+                "MB/100k RSS", "MB/100k anon", "MB/100k file", "MB/100k disk", "reopen s", "write pts/s", "recall@10", "recall@20"):
         table.add_column(col, justify="left" if col == "engine" else "right", no_wrap=True)
     rows = []
     for n in args.sizes:
-        for engine in args.engines:
+        for engine, settings in [(e, c) for e in args.engines for c in (["default"] if e == "local" else args.edge_configs)]:
             if engine == "local" and n > args.local_max_points:
                 console.print(f"[yellow]local mode at {n:,} points skipped (--local-max-points {args.local_max_points})")
                 continue
+            store_settings(settings)  # a malformed spec fails here, before minutes of building
+            label = engine if settings == "default" else f"{engine} {settings}"
             tmp = Path(tempfile.mkdtemp(prefix=f"mmrag-bench-{engine}-"))
             try:
-                b = _spawn("--worker", "build", engine, str(n), str(tmp))
-                o = _spawn("--worker", "open", engine, str(n), str(tmp), "--queries", str(args.queries),
+                b = _spawn("--worker", "build", engine, str(n), str(tmp), settings)
+                o = _spawn("--worker", "open", engine, str(n), str(tmp), settings, "--queries", str(args.queries),
                            "--slow-queries", str(args.slow_queries))
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
-            r = {"engine": engine, "points": n, **b, **o}
+            r = {"engine": engine, "settings": settings, "points": n, **b, **o}
             rows.append(r)
             per100k = 1e5 / n
-            table.add_row(engine, f"{n:,}", f"{o['numpy_ms']:.2f}", f"{o['plain_ms']:.1f}", f"{o['plain_ms'] / o['numpy_ms']:.1f}",
+            table.add_row(label, f"{n:,}", f"{o['numpy_ms']:.2f}", f"{o['plain_ms']:.1f}", f"{o['plain_ms'] / o['numpy_ms']:.1f}",
                           f"{o['grouped_ms']:.1f}", f"{o['grouped_ms'] / o['numpy_ms']:.1f}", f"{o['hybrid_ms']:.1f}",
                           f"{o['hybrid_ms'] / o['numpy_ms']:.1f}", f"{o['rss_mb'] * per100k:.0f}", f"{o['anon_mb'] * per100k:.0f}",
-                          f"{o['disk_mb'] * per100k:.0f}",
-                          f"{o['reopen_s']:.2f}", f"{b['write_pps']:,.0f}", f"{o['recall']:.2f}")
+                          f"{o['file_mb'] * per100k:.0f}", f"{o['disk_mb'] * per100k:.0f}",
+                          f"{o['reopen_s']:.2f}", f"{b['write_pps']:,.0f}", f"{o['recall@10']:.2f}", f"{o['recall@20']:.2f}")
             console.print(f"[dim]{json.dumps(r)}")
     console.print(table)
     console.print("MB/100k: growth of the process's resident memory from before opening the store to after the queries, "
                   "scaled to 100k points (so fixed costs -- the engine's import and threads -- weigh 10x at 10k); anon = "
-                  "its private part, the rest is mapped files (page cache the OS can drop). disk = allocated blocks.")
+                  "its private part (RssAnon), file = mapped files (RssFile: page cache the OS can drop, counted once per mapping). "
+                  "disk = allocated blocks.")
     console.print("goals (issue 14): grouped ×np ≤ 2 at 100k, ≤ 500 MB per 100k points, reopen < 5 s. local = qdrant-client local "
                   "mode with main's payload layout (text twice); edge = qdrant-edge with the current layout, exact search (default); "
                   "edge-hnsw = with store.edge_hnsw (HNSW built on flush, approximate: see recall). local beyond 20k "

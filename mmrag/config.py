@@ -68,10 +68,18 @@ class StoreConfig(_Section):
     # Collection settings for scale; applied when a collection is created (server/cluster, and edge where it applies).
     hnsw_m: int | None = Field(default=None, description="HNSW edges per node; None = Qdrant's default (16).")
     hnsw_ef_construct: int | None = Field(default=None, description="HNSW build candidates; None = Qdrant's default (100).")
-    on_disk_vectors: bool = Field(default=False, description="Keep original vectors on disk (mmap) instead of RAM.")
+    hnsw_ef: int | None = Field(default=None, ge=1, description="HNSW search-time candidates (recall vs speed); None = Qdrant's "
+                                "default (ef_construct).")
+    on_disk_vectors: bool = Field(
+        default=True, description="Original vectors in memory-mapped files, paged in by the OS (page cache), instead of loaded "
+        "into RAM at open. Same search speed once read; at 100k points (edge) 363 MB resident instead of 513 (RAM mode maps "
+        "the vector file twice).")
     quantization: Literal["none", "int8"] = Field(
         default="none", description="Scalar int8 quantisation of dense vectors (4x smaller in RAM, rescored with the originals)."
     )
+    quantization_oversampling: float = Field(
+        default=3.0, ge=1.0, description="int8: candidates scored on the int8 vectors then rescored with the originals, as a "
+        "multiple of the limit (1 = rescore only the top limit).")
     shard_number: int | None = Field(default=None, description="Shards per collection (server/cluster only).")
     replication_factor: int | None = Field(default=None, description="Copies of each shard (server/cluster only).")
 

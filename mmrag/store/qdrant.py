@@ -310,17 +310,18 @@ class VectorStore:
         flt = None
         if item_ids is not None:
             flt = models.Filter(must=[models.FieldCondition(key="item_id", match=models.MatchAny(any=list(item_ids)))])
+        params = self._search_params()
         if prefetch:
             args: dict[str, Any] = dict(
                 prefetch=[
-                    models.Prefetch(query=_query(v), using=name, limit=prefetch_limit or max(limit * 4, 50), filter=flt)
+                    models.Prefetch(query=_query(v), using=name, limit=prefetch_limit or max(limit * 4, 50), filter=flt, params=params)
                     for name, v in prefetch
                 ],
                 query=fusion or models.FusionQuery(fusion=models.Fusion.RRF),
             )
         else:
             assert vector is not None
-            args = dict(query=_query(vector), using=using, query_filter=flt)
+            args = dict(query=_query(vector), using=using, query_filter=flt, search_params=params)
         if not grouped:
             # One point per item (no chunk points, e.g. paragraphs): a plain query, much faster than grouping.
             res = self.client.query_points(collection, limit=limit + TIE_MARGIN, with_payload=_GROUP_PAYLOAD, **args)
@@ -330,6 +331,14 @@ class VectorStore:
                                                   with_payload=_GROUP_PAYLOAD, **args)
             hits = [_hit(str(g.id), g.hits[0].score, g.hits[0].payload) for g in res.groups]
         return self._fill_head_text(collection, best_first(hits, limit))
+
+    def _search_params(self) -> models.SearchParams | None:
+        """Search-time HNSW ef and int8 rescoring (servers; local mode has neither index nor quantisation)."""
+        s = self.settings
+        if not self.remote or (s.hnsw_ef is None and s.quantization != "int8"):
+            return None
+        quant = models.QuantizationSearchParams(rescore=True, oversampling=s.quantization_oversampling) if s.quantization == "int8" else None
+        return models.SearchParams(hnsw_ef=s.hnsw_ef, quantization=quant)
 
     def _fill_head_text(self, collection: str, hits: list[ChunkHit]) -> list[ChunkHit]:
         """Hits on heads that keep their chunk text as the item's text get it from ``text`` (one read for all)."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pytest
-from qdrant_client import QdrantClient
+from qdrant_client import QdrantClient, models
 from tests.helpers.ingest import make_config
 
 from mmrag.errors import ConfigError, CorpusError
@@ -52,3 +54,27 @@ def test_grouped_search_returns_each_item_once_with_best_chunk(tmp_path):
     groups = store.search_groups("g", vector=v(1, 0, 0), limit=5)
     assert [(g.item_id, g.chunk_text) for g in groups] == [(a, "a1"), (b, "b0")]
     assert groups[0].score == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("settings", [
+    {"store.on_disk_vectors": True, "store.quantization": "int8", "store.quantization_oversampling": 2.0},
+    {"store.edge_hnsw": True, "store.hnsw_m": 8, "store.hnsw_ef_construct": 32, "store.hnsw_ef": 64},
+])
+def test_edge_scale_settings_search_exact_neighbours(tmp_path, settings):
+    # The settings reach the engine (collection config and per-query search params) and a small collection still
+    # returns numpy's exact neighbours, plain and hybrid.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 16)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    store = open_store(make_config(tmp_path, **{"store.engine": "edge", **settings}))
+    store.ensure_collection("s", {"text": 16}, {"text": "t"}, sparse="sparse")
+    ids = [str(uuid.UUID(int=i + 1)) for i in range(len(X))]
+    store.upsert("s", [PointData(ids[i], {"text": X[i], "sparse": models.SparseVector(indices=[i], values=[1.0])},
+                                 {"item_id": ids[i], "chunk_index": 0, "chunk_text": f"t{i}"}) for i in range(len(X))])
+    store.flush("s")
+    for qi in (0, 7, 123):
+        q = X[qi] + 0.1 * rng.standard_normal(16).astype(np.float32)
+        want = [ids[i] for i in np.argsort(-(X @ q))[:5]]
+        assert [h.item_id for h in store.search_groups("s", vector=q, limit=5, grouped=False)] == want
+        fused = store.search_groups("s", prefetch=[("text", q), ("sparse", models.SparseVector(indices=[qi], values=[1.0]))], limit=5)
+        assert ids[qi] in {h.item_id for h in fused}
