@@ -211,7 +211,8 @@ def test_forged_jsonl_record_stays_fenced_through_ingest_and_ask(stub_server, tm
         "collection": "notes", "description": "Household notes.", "sources": [str(src)]}]}), encoding="utf-8")
     cfg = load_config(None, {"data_dir": str(tmp_path / "data"), "corpora": str(tmp_path / "corpora.yaml"),
                              "generator.backend": "openai", "server.base_url": stub_server.base_url,
-                             "server.model": "stub", "server.max_retries": 0, "rerank.tau": 0.0})
+                             "server.model": "stub", "server.max_retries": 0, "rerank.tau": 0.0,
+                             "rerank.rule": "threshold"})  # both records reach the prompt
     store = open_store(cfg)
     Ingestor(cfg, store, text_encoder=load_text_encoder(cfg.encoders.text)).ingest(CorpusRegistry.from_yaml(cfg.corpora_path).get("notes"))
     close_embedded(cfg.store_path)

@@ -30,8 +30,9 @@ def test_retriever_returns_kept_items_as_documents(pipe):
     assert top.metadata["key"] == "bee-01" and top.metadata["route"] == "paragraph"
     assert 0.5 <= top.metadata["rs"] <= 1 and top.metadata["source"].endswith("paragraphs.jsonl:9")
     assert "2,000 eggs" in top.page_content
-    images = MMRAGRetriever(pipeline=pipe, routes=["image"], k=2, tau=0.0).invoke("a drawing of a bee's body parts")
-    assert len(images) == 2 and {d.metadata["route"] for d in images} == {"image"}
+    images = MMRAGRetriever(pipeline=pipe, routes=["image"], k=1, tau=0.0).invoke("a drawing of a bee's body parts")
+    assert len(images) == 1 and {d.metadata["route"] for d in images} == {"image"}
+    assert MMRAGRetriever(pipeline=pipe, routes=["image"], tau=1.0).invoke("a drawing of a bee's body parts") == []
     assert images[0].metadata["media_path"].endswith(".png") and images[0].metadata["span"] is None
     adocs = asyncio.run(MMRAGRetriever(pipeline=pipe).ainvoke(BEES))
     assert [d.metadata["key"] for d in adocs] == [d.metadata["key"] for d in docs]
