@@ -29,7 +29,7 @@ from mmrag.config import load_config, parse_override
 from mmrag.evaluation.beir import load_retrieval_set
 from mmrag.evaluation.retrieval_eval import ROUTE, ece, prepare_corpus
 from mmrag.rerank.selection_eval import prf, query_folds
-from mmrag.rerank.selector import RULES, expected_f1_prefix
+from mmrag.rerank.selector import RULES, kept_indices
 from mmrag.rerank.signals import SignalModel, SignalScorer, features, fit_signal_model
 from mmrag.retrieval import CollectionRetriever
 
@@ -64,21 +64,13 @@ def collect(r, scorer, data, qids, n, unanswerable=frozenset(), scope="article")
 TAUS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 
 
-def kept_of(s: list[float], tau: float, k: int, rule: str) -> list[int]:
-    order = sorted(range(len(s)), key=lambda i: (-s[i], i))
-    kept = [i for i in order[:k] if s[i] >= tau]
-    if rule == "expected-f1" and len(kept) > 1:
-        kept = kept[: expected_f1_prefix([s[i] for i in kept], s)[0]]
-    return kept
-
-
 def selection(rs, labels, tau, k, rule="threshold"):
     # Gold not retrieved: 0 whatever is kept, as in `mmrag eval retrieval`.
-    return float(np.mean([prf(kept_of(s, tau, k, rule), y)[2] if any(y) else 0.0 for s, y in zip(rs, labels)]))
+    return float(np.mean([prf(kept_indices(s, tau, k, 0, rule), y)[2] if any(y) else 0.0 for s, y in zip(rs, labels)]))
 
 
 def kept_any(rs, tau, rule):
-    return float(np.mean([bool(kept_of(s, tau, 5, rule)) for s in rs]))
+    return float(np.mean([bool(kept_indices(s, tau, 5, 0, rule)) for s in rs]))
 
 
 def out_of_fold(groups, labels, hidden, folds=5):

@@ -21,7 +21,7 @@ from mmrag.config import MMRAGConfig, load_config
 from mmrag.errors import InputError
 from mmrag.evaluation.beir import RetrievalSet
 from mmrag.evaluation.metrics import normalize_answer, selection_metrics
-from mmrag.rerank.selector import expected_f1_prefix
+from mmrag.rerank.selector import kept_indices
 
 MODES = ("dense", "sparse", "hybrid", "bm25")
 RANK_METRICS = ("recall@1", "recall@5", "recall@10", "recall@20", "ndcg@10", "mrr@10")
@@ -217,9 +217,7 @@ def tau_sweep(per_query: list[tuple[list[float], list[int]]], n_gold: list[int],
         for tau in np.round(np.arange(0.05, 0.951, 0.05), 2):
             f1s = []
             for (rs, y), g in zip(per_query, n_gold):
-                kept = [i for i, v in enumerate(rs) if i < k and (i < mk or v >= tau)]
-                if rule == "expected-f1" and len(kept) > max(mk, 1):
-                    kept = kept[: expected_f1_prefix([rs[i] for i in kept], rs, mk)[0]]
+                kept = kept_indices(rs, float(tau), k, mk, rule)
                 hit = sum(y[i] for i in kept)
                 f1s.append(0.0 if not kept or not hit else 2 * (hit / len(kept)) * (hit / g) / (hit / len(kept) + hit / g))
             curve.append({"tau": float(tau), "f1": float(np.mean(f1s))})

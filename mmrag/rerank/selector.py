@@ -44,27 +44,33 @@ class AdaptiveSelector:
         scores = scores.values if isinstance(scores, Scores) else list(scores)
         if len(hits) != len(scores):
             raise ValueError(f"{len(hits)} hits but {len(scores)} scores")
-        # Best first; ties keep the retrieval order (stable sort on the hit's position).
-        order = sorted(range(len(hits)), key=lambda i: (-float(scores[i]), i))
+        values = [float(v) for v in scores]
+        above = kept_indices(values, tau, k, min_keep)  # the threshold rule's choice, best first
+        m, gains = len(above), []
+        if self.rule == "expected-f1" and calibrated and len(above) > max(min_keep, 1):
+            m, gains = expected_f1_prefix([values[i] for i in above], values, min_keep)
+        position = {i: j for j, i in enumerate(above)}
         unit = "" if calibrated else " (uncalibrated)"
         kept: list[ScoredHit] = []
+        trimmed: list[ScoredHit] = []
         dropped: list[ScoredHit] = []
-        for i in order:
-            rs = float(scores[i])
+        # Best first; ties keep the retrieval order (stable sort on the hit's position).
+        for i in sorted(range(len(hits)), key=lambda i: (-values[i], i)):
+            rs = values[i]
             sh = ScoredHit(hit=hits[i], rs=rs, calibrated=calibrated)
-            if len(kept) < min_keep:
+            j = position.get(i)
+            if j is not None and j < m:
                 sh.kept = True
                 if rs < tau:
                     sh.reason = f"kept by min_keep={min_keep} although RS {rs:.3f} < τ {tau:g}{unit}"
-            elif rs < tau:
-                sh.reason = f"RS {rs:.3f} < τ {tau:g}{unit}"
-            elif len(kept) >= k:
-                sh.reason = f"beyond k={k} (RS {rs:.3f}{unit})"
+                kept.append(sh)
+            elif j is not None:
+                sh.reason = f"expected F1 {gains[m - 1]:.3f} with the {m} above; keeping it too: {gains[j]:.3f} (RS {rs:.3f})"
+                trimmed.append(sh)
             else:
-                sh.kept = True
-            (kept if sh.kept else dropped).append(sh)
-        if self.rule == "expected-f1" and calibrated and len(kept) > max(min_keep, 1):
-            kept, dropped = _best_expected_f1(kept, dropped, [float(v) for v in scores], min_keep)
+                sh.reason = f"RS {rs:.3f} < τ {tau:g}{unit}" if rs < tau else f"beyond k={k} (RS {rs:.3f}{unit})"
+                dropped.append(sh)
+        dropped = trimmed + dropped
         return Selection(kept=kept, dropped=dropped, tau=tau, k=k)
 
 
@@ -81,10 +87,11 @@ def expected_f1_prefix(kept_rs: list[float], all_rs: list[float], min_keep: int 
     return m, gains
 
 
-def _best_expected_f1(kept: list[ScoredHit], dropped: list[ScoredHit], all_rs: list[float],
-                      min_keep: int) -> tuple[list[ScoredHit], list[ScoredHit]]:
-    m, gains = expected_f1_prefix([s.rs for s in kept], all_rs, min_keep)
-    for j, s in enumerate(kept[m:], start=m):
-        s.kept = False
-        s.reason = f"expected F1 {gains[m - 1]:.3f} with the {m} above; keeping it too: {gains[j]:.3f} (RS {s.rs:.3f})"
-    return kept[:m], kept[m:] + dropped
+def kept_indices(rs: list[float], tau: float, k: int, min_keep: int = 0, rule: str = "threshold") -> list[int]:
+    """Indices of the candidates a selector keeps, best first (ties: the earlier index): the ``min_keep`` best,
+    then those with RS ≥ ``tau``, at most ``k``; by rule ``expected-f1``, of those the prefix with the best expected F1."""
+    order = sorted(range(len(rs)), key=lambda i: (-float(rs[i]), i))
+    kept = [i for j, i in enumerate(order) if j < k and (j < min_keep or rs[i] >= tau)]
+    if rule == "expected-f1" and len(kept) > max(min_keep, 1):
+        kept = kept[: expected_f1_prefix([rs[i] for i in kept], rs, min_keep)[0]]
+    return kept

@@ -45,3 +45,21 @@ def test_expected_f1_keeps_a_second_item_only_when_nearly_as_likely():
 def test_unknown_rule_is_a_config_error():
     with pytest.raises(ConfigError, match="expected-f1"):
         AdaptiveSelector(0.2, 5, rule="best")
+
+
+def test_kept_indices_is_the_selectors_choice():
+    """The pure function the evaluations use keeps exactly what the selector keeps, for both rules."""
+    import random
+
+    from mmrag.rerank.selector import kept_indices
+
+    rng = random.Random(7)
+    for _ in range(200):
+        n = rng.randint(0, 8)
+        rs = [round(rng.random() ** 2, 2) for _ in range(n)]  # rounded: ties happen
+        tau, k = rng.choice([0.0, 0.05, 0.2, 0.5]), rng.randint(0, 5)
+        min_keep = rng.randint(0, k)
+        for rule in ("threshold", "expected-f1"):
+            sel = AdaptiveSelector(tau, k, min_keep, rule).select(hits(n), rs)
+            assert [f"k{i}" for i in kept_indices(rs, tau, k, min_keep, rule)] == kept(sel)
+            assert len(sel.kept) + len(sel.dropped) == n and all(s.reason for s in sel.dropped)
