@@ -20,7 +20,7 @@ from mmrag.errors import ConfigError
 from mmrag.evaluation import metrics as M
 from mmrag.evaluation.loaders import BenchQuery
 from mmrag.rerank.selector import AdaptiveSelector
-from mmrag.types import NO_RETRIEVAL, Scores
+from mmrag.types import NO_RETRIEVAL
 
 #: Variants every run knows besides one per route; "all" = naive, each route, then these.
 FIXED_VARIANTS = {
@@ -81,6 +81,7 @@ class Runner:
         self.seed = seed
         self.concurrency = max(1, concurrency)
         self._unified: Any = None
+        self._topk: Any = None
         self._lock = threading.Lock()
 
     def _unified_pipeline(self) -> Any:
@@ -91,6 +92,13 @@ class Runner:
 
                 self._unified = self.p.with_stages(retriever=UnifiedRetriever(self.p.retriever), router=UnifiedRouter())
             return self._unified
+
+    def _topk_pipeline(self) -> Any:
+        """The pipeline with a fixed top-k selector (τ 0, threshold rule: the configured rule may keep fewer)."""
+        with self._lock:
+            if self._topk is None:
+                self._topk = self.p.with_stages(selector=AdaptiveSelector(0.0, self.p.config.rerank.k, 0, "threshold"))
+            return self._topk
 
     def _cache_path(self, variant: str, q: BenchQuery) -> Path | None:
         if self.cache_dir is None:
@@ -128,16 +136,11 @@ class Runner:
             elif variant == "random":
                 kwargs["routes"] = [random.Random(f"{self.seed}|{q.id}").choice(p.registry.all_routes)]
             elif variant == "topk":
-                kwargs["tau"] = 0.0
+                p = self._topk_pipeline()
             elif variant != "routed":
                 kwargs["routes"] = [variant]
             r = p.retrieve(q.question, **kwargs)
             timings, selection = dict(r.timings), r.selection
-            if variant == "topk":
-                # Fixed top-k whatever the configured rule (expected-f1 would cut the k at τ 0 to its best prefix).
-                scored = [*selection.kept, *selection.dropped]
-                rs = Scores(values=[s.rs for s in scored], calibrated=all(s.calibrated for s in scored))
-                selection = AdaptiveSelector(0.0, selection.k, 0, "threshold").select([s.hit for s in scored], rs)
             routes, probs = list(r.decision.routes), dict(r.decision.probabilities)
             ranked_hits = sorted((h for hs in r.candidates.values() for h in hs), key=lambda h: -h.score)
         answer = None
