@@ -54,8 +54,8 @@ def main() -> None:
     import openai
 
     from mmrag import Pipeline
-    from mmrag.server import create_app
-    from mmrag.server.background import BackgroundServer
+    from mmrag.api import create_app
+    from mmrag.api.background import BackgroundServer
 
     upstream = None
     if args.upstream is None:

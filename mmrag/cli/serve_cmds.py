@@ -26,7 +26,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         try:
             import uvicorn
 
-            from mmrag.server import create_app
+            from mmrag.api import create_app
         except ImportError as e:
             raise ConfigError(f"`mmrag serve` needs FastAPI and uvicorn ({e.name} is missing): pip install 'mmrag[serve]'") from None
         cfg = cli_config(config, sets)

@@ -7,7 +7,7 @@ from typing import Any
 
 from mmrag.config import GeneratorConfig, ServerConfig
 from mmrag.errors import ModelError, ServerError
-from mmrag.serving.openai_client import OpenAIClient
+from mmrag.model_client.openai_client import OpenAIClient
 
 
 class OpenAIBackend:
@@ -48,7 +48,7 @@ class LocalLLMBackend:
     vision = False
 
     def __init__(self, cfg: GeneratorConfig):
-        from mmrag.serving.local_llm import LocalChatModel
+        from mmrag.model_client.local_llm import LocalChatModel
 
         self.llm = LocalChatModel.from_config(cfg)  # cheap: the weights load in warm_up()
         self.name = self.llm.name

@@ -17,7 +17,7 @@ from PIL import Image
 from mmrag.config import GeneratorConfig
 from mmrag.errors import InputError, ModelError
 from mmrag.model_refs import resolve_model_ref
-from mmrag.serving.hf_generate import LoadsOnWarmUp, generate_text, generation_kwargs, stream_text
+from mmrag.model_client.hf_generate import LoadsOnWarmUp, generate_text, generation_kwargs, stream_text
 
 
 def _decode_data_url(url: str) -> Image.Image:

@@ -92,7 +92,7 @@ def build_scorer(
         from mmrag.rerank.local import LocalJudgeScorer
 
         if chat_model is None:
-            from mmrag.serving.local_llm import LocalChatModel
+            from mmrag.model_client.local_llm import LocalChatModel
 
             # The judge's own model and device (rerank.scorer.model), never the generator's.
             chat_model = LocalChatModel.from_config(GeneratorConfig(model=sc.model, device=sc.device))

@@ -12,7 +12,7 @@ from mmrag.rerank.base import CalibratableScorer
 from mmrag.rerank.calibration import Calibration
 from mmrag.rerank.logprobs import rs_from_logprobs
 from mmrag.rerank.views import hit_text, text_messages, vision_messages
-from mmrag.serving import OpenAIClient, top_logprobs_of_first_token
+from mmrag.model_client import OpenAIClient, top_logprobs_of_first_token
 from mmrag.types import Hit, Scores
 
 

@@ -43,7 +43,7 @@ def load_router(config: MMRAGConfig, registry: CorpusRegistry, text_encoder: Tex
         return FixedRouter(r.fixed_routes, registry)
     if r.kind == "llm":
         if client is None:
-            from mmrag.serving import OpenAIClient
+            from mmrag.model_client import OpenAIClient
 
             client = OpenAIClient(config.server)
         fallback = load_trained_router(config, registry, text_encoder) if r.llm_fallback else None

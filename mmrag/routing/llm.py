@@ -22,7 +22,7 @@ from mmrag.protocols import Router
 from mmrag.registry import CorpusRegistry
 from mmrag.routing.decision import check_tau, decide, route_modalities
 from mmrag.routing.trained import check_query
-from mmrag.serving.openai_client import OpenAIClient, chat_text, top_logprobs_of_first_token
+from mmrag.model_client.openai_client import OpenAIClient, chat_text, top_logprobs_of_first_token
 from mmrag.types import RouteDecision
 
 MAX_QUERY_CHARS = 2000

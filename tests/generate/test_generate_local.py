@@ -83,13 +83,13 @@ def test_missing_vlm_path_is_a_model_error_at_warm_up(tmp_path) -> None:
 
 @pytest.fixture(scope="module")
 def smollm():
-    from mmrag.serving.local_llm import LocalChatModel
+    from mmrag.model_client.local_llm import LocalChatModel
 
     return LocalChatModel.from_config(GeneratorConfig())
 
 
 def test_local_chat_model_generates_streams_and_scores(smollm) -> None:
-    from mmrag.serving.local_llm import LocalChatModel
+    from mmrag.model_client.local_llm import LocalChatModel
 
     assert LocalChatModel.from_config(GeneratorConfig()) is smollm  # cached per process
     msgs = [{"role": "user", "content": "What is the capital of France?"}]

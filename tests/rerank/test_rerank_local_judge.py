@@ -31,7 +31,7 @@ def tiny_chat_model(tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny-chat")
     LlamaForCausalLM(cfg).save_pretrained(out)
     fast.save_pretrained(out)
-    from mmrag.serving.local_llm import LocalChatModel
+    from mmrag.model_client.local_llm import LocalChatModel
 
     return LocalChatModel(str(out))
 

@@ -24,7 +24,7 @@ from mmrag.routing import (
 )
 from mmrag.routing.dataset import LabelledQuery, load_labelled
 from mmrag.routing.train import TrainOptions, train_model
-from mmrag.serving import OpenAIClient
+from mmrag.model_client import OpenAIClient
 
 
 @pytest.fixture(scope="module")

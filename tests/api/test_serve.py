@@ -13,8 +13,8 @@ from PIL import Image
 
 from tests.helpers.pipeline import image_parts, shared_pipeline, stub_server
 
-from mmrag.server import create_app
-from mmrag.server.background import BackgroundServer
+from mmrag.api import create_app
+from mmrag.api.background import BackgroundServer
 
 BEES = "How many eggs a day can a honeybee queen lay at the height of the season?"
 

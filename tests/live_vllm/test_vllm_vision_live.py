@@ -1,7 +1,7 @@
 """Images through a real vLLM server: runs only when MMRAG_VLLM_URL is set.
 
     scripts/serve-vllm-cpu.sh --vlm 8001      # tiny LLaVA (SmolLM2 + random vision tower), max 4 images
-    MMRAG_VLLM_URL=http://127.0.0.1:8001/v1 MMRAG_VLLM_IMAGE_LIMIT=4 pytest tests/integration -s
+    MMRAG_VLLM_URL=http://127.0.0.1:8001/v1 MMRAG_VLLM_IMAGE_LIMIT=4 pytest tests/live_vllm -s
 
 The tiny model cannot see (its vision tower is random): these tests check the request path only (data
 URLs, image tokens, limits, logprobs), never what an answer says about an image. With a real VLM (GPU)
@@ -29,7 +29,7 @@ from mmrag.generate import load_generator
 from mmrag.media.images import image_to_data_url
 from mmrag.rerank.factory import load_scorer
 from mmrag.rerank.views import text_messages, vision_messages
-from mmrag.serving import OpenAIClient, top_logprobs_of_first_token
+from mmrag.model_client import OpenAIClient, top_logprobs_of_first_token
 from mmrag.types import Answer, Hit, Item, ScoredHit
 
 URL = os.environ.get("MMRAG_VLLM_URL")

@@ -1,7 +1,7 @@
 """Against a real OpenAI-compatible server (vLLM): runs only when MMRAG_VLLM_URL is set.
 
     scripts/serve-vllm-cpu.sh 8000        # prints the URL
-    MMRAG_VLLM_URL=http://127.0.0.1:8000/v1 MMRAG_VLLM_MODEL=SmolLM2-135M-Instruct pytest tests/integration -s
+    MMRAG_VLLM_URL=http://127.0.0.1:8000/v1 MMRAG_VLLM_MODEL=SmolLM2-135M-Instruct pytest tests/live_vllm -s
 
 The offline model (SmolLM2-135M) is text-only, so the generator is configured with vision off.
 Figures (latencies, the answer) are printed with -s.
@@ -17,7 +17,7 @@ import pytest
 
 from mmrag.config import GeneratorConfig, ServerConfig
 from mmrag.generate import load_generator
-from mmrag.serving import OpenAIClient, top_logprobs_of_first_token
+from mmrag.model_client import OpenAIClient, top_logprobs_of_first_token
 from mmrag.types import Answer, Hit, Item, ScoredHit
 
 URL = os.environ.get("MMRAG_VLLM_URL")

@@ -18,7 +18,7 @@ from typing import Any
 
 from mmrag.errors import ModelError
 from mmrag.model_refs import resolve_model_ref
-from mmrag.serving.hf_generate import LoadsOnWarmUp, generate_text, generation_kwargs, stream_text
+from mmrag.model_client.hf_generate import LoadsOnWarmUp, generate_text, generation_kwargs, stream_text
 
 _CACHE: dict[tuple[str, str], LocalChatModel] = {}
 _CACHE_LOCK = threading.Lock()

@@ -1,5 +1,5 @@
 """`mmrag serve`: one warm pipeline behind an OpenAI-compatible HTTP API (FastAPI + uvicorn)."""
 
-from mmrag.server.app import create_app
+from mmrag.api.app import create_app
 
 __all__ = ["create_app"]

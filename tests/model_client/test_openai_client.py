@@ -2,7 +2,7 @@ import pytest
 
 from mmrag.config import ServerConfig
 from mmrag.errors import ServerError
-from mmrag.serving import OpenAIClient, chat_text, top_logprobs_of_first_token
+from mmrag.model_client import OpenAIClient, chat_text, top_logprobs_of_first_token
 from tests.helpers.openai_stub import Reply, chat_completion, stream_chunks
 
 

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mmrag.chat.rewrite import QueryRewriter
 from mmrag.errors import InputError, MMRAGError, ServerError
-from mmrag.server.schema import ChatRequest, Question, chunk, completion, completion_id, error_body, extra_field, question_from, usage
+from mmrag.api.schema import ChatRequest, Question, chunk, completion, completion_id, error_body, extra_field, question_from, usage
 from mmrag.types import Answer
 
 _STATUS = {InputError: (400, "invalid_request_error"), ServerError: (502, "upstream_error")}
