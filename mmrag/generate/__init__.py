@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig, TextEncoderConfig
+from mmrag.config import GeneratorConfig, MMRAGConfig, ModelServerConfig, TextEncoderConfig
 from mmrag.errors import ConfigError
 from mmrag.generate.attribution import Attribution, Attributor, SentenceEncoder
 from mmrag.generate.base import ChatBackend, RAGGenerator
@@ -15,13 +15,13 @@ from mmrag.generate.prompt import SYSTEM_PROMPT, BuiltRequest, RequestBuilder, e
 from mmrag.protocols import Generator
 
 
-def load_backend(gen: GeneratorConfig, server: ServerConfig | None = None) -> ChatBackend:
+def load_backend(gen: GeneratorConfig, server: ModelServerConfig | None = None) -> ChatBackend:
     """The chat backend named by ``generator.backend``."""
     vision = gen.vision
     if gen.backend == "openai":
         from mmrag.generate.backends import OpenAIBackend
 
-        return OpenAIBackend(server or ServerConfig(), vision=True if vision is None else vision)
+        return OpenAIBackend(server or ModelServerConfig(), vision=True if vision is None else vision)
     if gen.backend == "gguf":
         from mmrag.generate.backends import LocalLLMBackend
 
@@ -55,15 +55,15 @@ class _LazyTextEncoder:
         return self._enc.encode(texts)
 
 
-def load_generator(config: MMRAGConfig | GeneratorConfig, server: ServerConfig | None = None,
+def load_generator(config: MMRAGConfig | GeneratorConfig, server: ModelServerConfig | None = None,
                    encoder: SentenceEncoder | None = None) -> Generator:
-    """A ``Generator`` from the whole config (uses ``server`` for the openai backend) or its generator section.
+    """A ``Generator`` from the whole config (uses ``model_server`` for the openai backend) or its generator section.
 
     Attribution of uncited answers uses ``encoder``, else the whole config's text encoder, else (given only
     the generator section) lexical overlap alone.
     """
     if isinstance(config, MMRAGConfig):
-        gen, server = config.generator, server or config.server
+        gen, server = config.generator, server or config.model_server
         encoder = encoder or _LazyTextEncoder(config.encoders.text)
     else:
         gen = config

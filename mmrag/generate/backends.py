@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mmrag.config import GeneratorConfig, ServerConfig
+from mmrag.config import GeneratorConfig, ModelServerConfig
 from mmrag.errors import ModelError, ServerError
 from mmrag.model_client.openai_client import OpenAIClient
 
@@ -13,7 +13,7 @@ from mmrag.model_client.openai_client import OpenAIClient
 class OpenAIBackend:
     """Any OpenAI-compatible ``/v1/chat/completions`` endpoint; production is ``vllm serve``."""
 
-    def __init__(self, server: ServerConfig, *, vision: bool = True, client: OpenAIClient | None = None):
+    def __init__(self, server: ModelServerConfig, *, vision: bool = True, client: OpenAIClient | None = None):
         self.client = client or OpenAIClient(server)
         self.name = server.model
         self.vision = vision

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import openai
 
-from mmrag.config import ServerConfig
+from mmrag.config import ModelServerConfig
 from mmrag.errors import ServerError
 
 _RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -26,7 +26,7 @@ _RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 class OpenAIClient:
     """Sync calls to one OpenAI-compatible endpoint; replies come back as plain JSON dicts."""
 
-    def __init__(self, cfg: ServerConfig):
+    def __init__(self, cfg: ModelServerConfig):
         self.cfg = cfg
         self.base_url = cfg.base_url.rstrip("/")
         key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
@@ -78,8 +78,8 @@ class OpenAIClient:
 
     def _unreachable(self, path: str, timed_out: bool, what: str) -> ServerError:
         if timed_out:
-            return self.error(path, f"timed out after {self.cfg.timeout_s:g}s (raise server.timeout_s or check the server load)")
-        return self.error(path, f"unreachable ({what}); start the server or fix server.base_url")
+            return self.error(path, f"timed out after {self.cfg.timeout_s:g}s (raise model_server.timeout_s or check the server load)")
+        return self.error(path, f"unreachable ({what}); start the server or fix model_server.base_url")
 
     def _sdk_error(self, path: str, e: openai.OpenAIError) -> ServerError:
         if isinstance(e, openai.APIStatusError):
@@ -178,7 +178,7 @@ def _refusal_hint(detail: str) -> str:
         return " (send fewer images: lower generator.max_images to the server's --limit-mm-per-prompt)"
     if "not a multimodal model" in low:  # vLLM's words for a text-only model given an image
         return " (the served model takes no images: serve a vision model or set generator.vision: false)"
-    return " (check server.model and the request)"
+    return " (check model_server.model and the request)"
 
 
 def _first_choice(data: dict[str, Any], url: str) -> dict[str, Any]:

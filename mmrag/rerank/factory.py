@@ -114,10 +114,10 @@ def build_scorer(
     from mmrag.rerank.served import ServedJudgeScorer, ServedRerankerScorer
 
     if isinstance(sc, ServedJudgeScorerConfig):
-        return ServedJudgeScorer(sc.server or cfg.server, vision=sc.kind == "vlm-judge", top_logprobs=sc.top_logprobs,
+        return ServedJudgeScorer(sc.server or cfg.model_server, vision=sc.kind == "vlm-judge", top_logprobs=sc.top_logprobs,
                                  max_chars=sc.max_chars, frames=sc.frames, max_pixels=sc.max_pixels, calibration=calibration)
     assert isinstance(sc, ServedRerankerScorerConfig)
-    return ServedRerankerScorer(sc.server or cfg.server, endpoint=sc.endpoint, max_chars=sc.max_chars, calibration=calibration)
+    return ServedRerankerScorer(sc.server or cfg.model_server, endpoint=sc.endpoint, max_chars=sc.max_chars, calibration=calibration)
 
 
 def load_scorer(cfg: MMRAGConfig, *, scorer: Any = None, calibration: str | Path | None = None, **models: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
-from mmrag.config import ServerConfig
+from mmrag.config import ModelServerConfig
 from mmrag.embeddings import QueryEmbeddings
 from mmrag.errors import ServerError
 from mmrag.rerank.base import CalibratableScorer
@@ -19,7 +19,7 @@ from mmrag.types import Hit, Scores
 class ServedJudgeScorer(CalibratableScorer):
     """RS = p(yes) / (p(yes) + p(no)) of the served model's one-token answer, one request per candidate.
 
-    Requests run concurrently, at most ``server.max_concurrency`` at a time; timeouts and retries come
+    Requests run concurrently, at most ``model_server.max_concurrency`` at a time; timeouts and retries come
     from the server config. Images go as data URLs, clips and videos as a few timestamped frames.
     """
 
@@ -28,7 +28,7 @@ class ServedJudgeScorer(CalibratableScorer):
 
     def __init__(
         self,
-        server: ServerConfig,
+        server: ModelServerConfig,
         *,
         vision: bool = True,
         top_logprobs: int = 20,
@@ -64,7 +64,7 @@ class ServedJudgeScorer(CalibratableScorer):
         return rs_from_logprobs(top)
 
     def raw_scores(self, query: str, hits: list[Hit], embeddings: QueryEmbeddings | None = None) -> list[float]:
-        # One request per candidate, at most server.max_concurrency at once over the client's pooled connections.
+        # One request per candidate, at most model_server.max_concurrency at once over the client's pooled connections.
         workers = max(1, min(self.server.max_concurrency, len(hits)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mmrag-judge") as pool:
             return list(pool.map(lambda h: self._one(query, h), hits))
@@ -78,7 +78,7 @@ class ServedRerankerScorer(CalibratableScorer):
 
     def __init__(
         self,
-        server: ServerConfig,
+        server: ModelServerConfig,
         *,
         endpoint: Literal["score", "rerank"] = "score",
         max_chars: int = 1500,

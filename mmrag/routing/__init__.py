@@ -45,7 +45,7 @@ def load_router(config: MMRAGConfig, registry: CorpusRegistry, text_encoder: Tex
         if client is None:
             from mmrag.model_client import OpenAIClient
 
-            client = OpenAIClient(config.server)
+            client = OpenAIClient(config.model_server)
         fallback = load_trained_router(config, registry, text_encoder) if r.llm_fallback else None
         return LLMRouter(client, registry, fallback=fallback, tau=r.tau)
     return load_trained_router(config, registry, text_encoder)

@@ -70,5 +70,5 @@ def test_ask_user_errors_exit_non_zero(setup, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    _one_line_error(runner.invoke(app, ["ask", BEES, "-c", cfg, "--set", f"server.base_url=http://127.0.0.1:{port}/v1"]),
+    _one_line_error(runner.invoke(app, ["ask", BEES, "-c", cfg, "--set", f"model_server.base_url=http://127.0.0.1:{port}/v1"]),
                     f"127.0.0.1:{port}")

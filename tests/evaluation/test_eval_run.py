@@ -40,8 +40,8 @@ def bench(tmp_path, stub_server, text_encoder):
     (tmp_path / "q.jsonl").write_text("\n".join(json.dumps(q) for q in QUESTIONS), encoding="utf-8")
     sets = {"data_dir": str(tmp_path / "data"), "corpora": str(tmp_path / "registry.yaml"), "ingest.paragraph_min_words": 1,
             "routing.kind": "fixed", "routing.fixed_routes": ["paragraph"], "rerank.tau": 0.3,
-            "generator.backend": "openai", "server.base_url": stub_server.base_url, "server.model": "stub",
-            "server.max_retries": 0, "server.timeout_s": 5}
+            "generator.backend": "openai", "model_server.base_url": stub_server.base_url, "model_server.model": "stub",
+            "model_server.max_retries": 0, "model_server.timeout_s": 5}
     cfg = load_config(None, sets)
     spec = CorpusRegistry.from_yaml(cfg.corpora_path).get("t-paragraph")
     Ingestor(cfg, open_store(cfg), text_encoder=text_encoder).ingest(spec)

@@ -12,7 +12,7 @@ import pytest
 from tests.helpers.openai_stub import Reply, chat_completion, stream_chunks
 from PIL import Image
 
-from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig
+from mmrag.config import GeneratorConfig, MMRAGConfig, ModelServerConfig
 from mmrag.errors import ConfigError, InputError, ModelError, ServerError
 from mmrag.generate import SYSTEM_PROMPT, cited_numbers, load_generator, resolve_citations, trim_document
 from mmrag.protocols import Generator
@@ -51,8 +51,8 @@ def _video(path: Path, seconds: float = 4.0, fps: int = 5) -> str:
 
 
 def _gen(stub, **gen):
-    server = ServerConfig(base_url=stub.base_url, model="stub-vlm", timeout_s=5, max_retries=1, backoff_s=0.01)
-    return load_generator(MMRAGConfig(server=server, generator=GeneratorConfig(backend="openai", **gen)))
+    server = ModelServerConfig(base_url=stub.base_url, model="stub-vlm", timeout_s=5, max_retries=1, backoff_s=0.01)
+    return load_generator(MMRAGConfig(model_server=server, generator=GeneratorConfig(backend="openai", **gen)))
 
 
 def _image_parts(content) -> list[dict]:
@@ -224,7 +224,7 @@ def test_streaming_yields_deltas_then_answer(stub_server) -> None:
 )
 def test_server_failures_are_one_line_errors(stub_server, reply, match) -> None:
     stub_server.responder = lambda p, b: reply
-    server = ServerConfig(base_url=stub_server.base_url, model="m", timeout_s=0.5, max_retries=1, backoff_s=0.01)
+    server = ModelServerConfig(base_url=stub_server.base_url, model="m", timeout_s=0.5, max_retries=1, backoff_s=0.01)
     gen = load_generator(GeneratorConfig(backend="openai"), server)
     with pytest.raises(ServerError, match=match) as e:
         gen.generate("q?", [])

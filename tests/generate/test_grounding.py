@@ -12,7 +12,7 @@ from PIL import Image
 from rich.console import Console
 
 from mmrag.render import print_answer
-from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig
+from mmrag.config import GeneratorConfig, MMRAGConfig, ModelServerConfig
 from mmrag.generate import Attributor, load_generator, neutralise
 from mmrag.types import Answer, Hit, Item, KeptTrace, ScoredHit, Trace
 
@@ -35,8 +35,8 @@ def _sh(item: Item, rs: float, chunk: str | None = None) -> ScoredHit:
 def _gen(stub, reply: str | None = None, *, encoder=None, **gen):
     if reply is not None:
         stub.responder = lambda p, b: Reply(stream=stream_chunks(reply)) if b.get("stream") else Reply(body=chat_completion(reply))
-    server = ServerConfig(base_url=stub.base_url, model="stub", timeout_s=5, max_retries=0)
-    return load_generator(MMRAGConfig(server=server, generator=GeneratorConfig(backend="openai", **gen)), encoder=encoder)
+    server = ModelServerConfig(base_url=stub.base_url, model="stub", timeout_s=5, max_retries=0)
+    return load_generator(MMRAGConfig(model_server=server, generator=GeneratorConfig(backend="openai", **gen)), encoder=encoder)
 
 
 def _user(stub) -> str:
@@ -210,8 +210,8 @@ def test_forged_jsonl_record_stays_fenced_through_ingest_and_ask(stub_server, tm
         "name": "notes", "route": "paragraph", "modality": "text", "granularity": "paragraph",
         "collection": "notes", "description": "Household notes.", "sources": [str(src)]}]}), encoding="utf-8")
     cfg = load_config(None, {"data_dir": str(tmp_path / "data"), "corpora": str(tmp_path / "corpora.yaml"),
-                             "generator.backend": "openai", "server.base_url": stub_server.base_url,
-                             "server.model": "stub", "server.max_retries": 0, "rerank.tau": 0.0,
+                             "generator.backend": "openai", "model_server.base_url": stub_server.base_url,
+                             "model_server.model": "stub", "model_server.max_retries": 0, "rerank.tau": 0.0,
                              "rerank.rule": "threshold"})  # both records reach the prompt
     store = open_store(cfg)
     Ingestor(cfg, store, text_encoder=load_text_encoder(cfg.encoders.text)).ingest(CorpusRegistry.from_yaml(cfg.corpora_path).get("notes"))

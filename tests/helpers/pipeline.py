@@ -54,8 +54,8 @@ def config_dict(base_url: str, **extra: Any) -> dict[str, Any]:
     """Dotted overrides of a pipeline on the demo data, generating through the stub server."""
     return {"data_dir": str(demo_data()), "corpora": str(REPO / "corpora" / "demo.yaml"),
             "ingest.ocr": False, "ingest.asr": False, "generator.backend": "openai",
-            "server.base_url": base_url, "server.model": "stub", "server.max_retries": 0,
-            "server.timeout_s": 10, **extra}
+            "model_server.base_url": base_url, "model_server.model": "stub", "model_server.max_retries": 0,
+            "model_server.timeout_s": 10, **extra}
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ import pytest
 from tests.helpers.openai_stub import Reply, chat_completion
 from tests.helpers.ingest import make_config, spec
 
-from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig
+from mmrag.config import GeneratorConfig, MMRAGConfig, ModelServerConfig
 from mmrag.generate import load_generator
 from mmrag.ingest import Ingestor
 from mmrag.ingest.audio_units import group_segments
@@ -54,7 +54,7 @@ def test_recording_is_transcribed_searched_and_cited_by_time(tmp_path, text_enco
     assert again.ingested == 0 and "asr" not in again.stages
 
     stub_server.responder = lambda p, b: Reply(body=chat_completion("It opens at nine [1]."))
-    gen = load_generator(MMRAGConfig(server=ServerConfig(base_url=stub_server.base_url, model="vlm", timeout_s=5, max_retries=1),
+    gen = load_generator(MMRAGConfig(model_server=ModelServerConfig(base_url=stub_server.base_url, model="vlm", timeout_s=5, max_retries=1),
                                      generator=GeneratorConfig(backend="openai")))
     ans = gen.generate("When does the library open?", [ScoredHit(hit=hit, rs=0.9, kept=True)])
     content = stub_server.chat_requests()[0]["messages"][-1]["content"]  # the question (after the worked examples)

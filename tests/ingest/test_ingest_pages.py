@@ -10,7 +10,7 @@ from tests.helpers.openai_stub import Reply, chat_completion
 from PIL import Image
 from tests.helpers.ingest import make_config, spec, tiny_clip
 
-from mmrag.config import GeneratorConfig, MMRAGConfig, ServerConfig
+from mmrag.config import GeneratorConfig, MMRAGConfig, ModelServerConfig
 from mmrag.generate import load_generator
 from mmrag.ingest import Ingestor
 from mmrag.registry import CorpusRegistry
@@ -50,7 +50,7 @@ def test_pages_are_rendered_ocrd_searchable_and_cited(tmp_path, deck, text_encod
 
     # The generator sends the page image and the citation names the file and page.
     stub_server.responder = lambda p, b: Reply(body=chat_completion("Glaciers move forty metres a year [1]."))
-    gen = load_generator(MMRAGConfig(server=ServerConfig(base_url=stub_server.base_url, model="vlm", timeout_s=5, max_retries=1),
+    gen = load_generator(MMRAGConfig(model_server=ModelServerConfig(base_url=stub_server.base_url, model="vlm", timeout_s=5, max_retries=1),
                                      generator=GeneratorConfig(backend="openai", max_pixels=300 * 300)))
     ans = gen.generate("How fast do glaciers move?", [ScoredHit(hit=hit, rs=0.9, kept=True)])
     content = stub_server.chat_requests()[0]["messages"][-1]["content"]  # the question (after the worked examples)

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from mmrag.config import GeneratorConfig, ServerConfig
+from mmrag.config import GeneratorConfig, ModelServerConfig
 from mmrag.generate import load_generator
 from mmrag.model_client import OpenAIClient, top_logprobs_of_first_token
 from mmrag.types import Answer, Hit, Item, ScoredHit
@@ -25,9 +25,9 @@ pytestmark = pytest.mark.skipif(not URL, reason="set MMRAG_VLLM_URL to a running
 
 
 @pytest.fixture(scope="module")
-def server() -> ServerConfig:
+def server() -> ModelServerConfig:
     model = os.environ.get("MMRAG_VLLM_MODEL")
-    cfg = ServerConfig(base_url=URL or "", model=model or "x", timeout_s=120.0)
+    cfg = ModelServerConfig(base_url=URL or "", model=model or "x", timeout_s=120.0)
     if not model:  # take the one model the server serves
         cfg = cfg.model_copy(update={"model": OpenAIClient(cfg).models()[0]})
     return cfg
@@ -46,7 +46,7 @@ def _kept() -> list[ScoredHit]:
     ]
 
 
-def test_generate_plain_and_streaming(server: ServerConfig) -> None:
+def test_generate_plain_and_streaming(server: ModelServerConfig) -> None:
     gen = load_generator(GeneratorConfig(backend="openai", vision=False, max_tokens=64), server)
     t0 = time.perf_counter()
     ans = gen.generate("Where is Mount Etna?", _kept())
@@ -70,14 +70,14 @@ def test_generate_plain_and_streaming(server: ServerConfig) -> None:
     print(f"[vllm] streamed {len(pieces)} deltas in {final.latency_s:.2f}s")
 
 
-def test_no_context_answer(server: ServerConfig) -> None:
+def test_no_context_answer(server: ModelServerConfig) -> None:
     gen = load_generator(GeneratorConfig(backend="openai", vision=False, max_tokens=32), server)
     ans = gen.generate("What is the capital of France?", [])
     print(f"\n[vllm] no-context answer: {ans.text!r}")
     assert ans.no_context and ans.text and not ans.citations
 
 
-def test_judge_logprobs(server: ServerConfig) -> None:
+def test_judge_logprobs(server: ModelServerConfig) -> None:
     client = OpenAIClient(server)
     msgs = [{"role": "system", "content": "Reply with one word: yes or no."},
             {"role": "user", "content": "Question: Where is Mount Etna?\n\nItem:\nMount Etna is a volcano in Sicily.\n\n"
@@ -99,14 +99,14 @@ def test_judge_logprobs(server: ServerConfig) -> None:
     assert 0.0 <= rs <= 1.0
 
 
-def test_training_free_router(server: ServerConfig, repo_root) -> None:
+def test_training_free_router(server: ModelServerConfig, repo_root) -> None:
     routing = pytest.importorskip("mmrag.routing", reason="mmrag.routing is not in this tree yet")
     from mmrag.config import MMRAGConfig, RoutingConfig
     from mmrag.registry import CorpusRegistry
 
     registry = CorpusRegistry.from_yaml(repo_root / "corpora" / "demo.yaml")
     # No fallback: the decision must come from the served model itself.
-    cfg = MMRAGConfig(server=server, routing=RoutingConfig(kind="llm", llm_fallback=False))
+    cfg = MMRAGConfig(model_server=server, routing=RoutingConfig(kind="llm", llm_fallback=False))
     router = routing.load_router(cfg, registry)
     for q in ("Where is Mount Etna?", "What happens in the video when the dough is kneaded?"):
         t0 = time.perf_counter()

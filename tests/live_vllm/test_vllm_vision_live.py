@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from mmrag.config import GeneratorConfig, MMRAGConfig, RerankConfig, ServerConfig
+from mmrag.config import GeneratorConfig, MMRAGConfig, RerankConfig, ModelServerConfig
 from mmrag.errors import ServerError
 from mmrag.generate import load_generator
 from mmrag.media.images import image_to_data_url
@@ -38,9 +38,9 @@ LIMIT = int(os.environ.get("MMRAG_VLLM_IMAGE_LIMIT", "4"))
 pytestmark = pytest.mark.skipif(not URL, reason="set MMRAG_VLLM_URL to a running vLLM server (scripts/serve-vllm-cpu.sh --vlm)")
 
 
-def _server(url: str) -> ServerConfig:
+def _server(url: str) -> ModelServerConfig:
     model = os.environ.get("MMRAG_VLLM_MODEL") if url == URL else None
-    cfg = ServerConfig(base_url=url, model=model or "x", timeout_s=180.0, max_retries=0)
+    cfg = ModelServerConfig(base_url=url, model=model or "x", timeout_s=180.0, max_retries=0)
     if not model:  # take the one model the server serves
         cfg = cfg.model_copy(update={"model": OpenAIClient(cfg).models()[0]})
     return cfg
@@ -54,7 +54,7 @@ def _image_message(n: int, text: str = "Describe the images in one word.") -> li
     return [{"role": "user", "content": parts}]
 
 
-def _vision_refusal(cfg: ServerConfig) -> ServerError | None:
+def _vision_refusal(cfg: ModelServerConfig) -> ServerError | None:
     """The server's error for a one-image request, or None when it takes images."""
     try:
         OpenAIClient(cfg).chat(_image_message(1), max_tokens=1, temperature=0.0)
@@ -64,12 +64,12 @@ def _vision_refusal(cfg: ServerConfig) -> ServerError | None:
 
 
 @pytest.fixture(scope="module")
-def server() -> ServerConfig:
+def server() -> ModelServerConfig:
     return _server(URL or "")
 
 
 @pytest.fixture(scope="module")
-def vlm(server: ServerConfig) -> ServerConfig:
+def vlm(server: ModelServerConfig) -> ModelServerConfig:
     refusal = _vision_refusal(server)
     if refusal is not None:
         pytest.skip(f"the served model takes no images: {refusal}")
@@ -151,13 +151,13 @@ def _image_parts(request: dict) -> list[dict]:
     return [p for p in content if isinstance(p, dict) and p.get("type") == "image_url"] if isinstance(content, list) else []
 
 
-def _gen(server: ServerConfig, **kw):
+def _gen(server: ModelServerConfig, **kw):
     cfg = GeneratorConfig(backend="openai", **{"vision": True, "max_tokens": 24, "max_images": LIMIT, **kw})
     return load_generator(cfg, server)
 
 
 # -- answers with images -----------------------------------------------------------------------------
-def test_question_with_kept_images(vlm: ServerConfig, tmp_path: Path) -> None:
+def test_question_with_kept_images(vlm: ModelServerConfig, tmp_path: Path) -> None:
     kept = [
         _scored(_image_item("harbour.jpg", _png(tmp_path, "harbour.png", _photo(120, 1)), "Boats in a small harbour at dusk"), 0.81),
         _scored(_image_item("market.jpg", _png(tmp_path, "market.png", _photo(90, 2)), "A fruit market with oranges"), 0.64),
@@ -187,7 +187,7 @@ def test_question_with_kept_images(vlm: ServerConfig, tmp_path: Path) -> None:
     assert final.usage["prompt_tokens"] == ans.usage["prompt_tokens"]
 
 
-def test_page_image(vlm: ServerConfig, tmp_path: Path) -> None:
+def test_page_image(vlm: ModelServerConfig, tmp_path: Path) -> None:
     item, granularity = _page_item(_page(tmp_path))
     q, kept = "When is the next lighthouse inspection?", [_scored(item, 0.77)]
     ans = _gen(vlm).generate(q, kept)
@@ -198,7 +198,7 @@ def test_page_image(vlm: ServerConfig, tmp_path: Path) -> None:
     assert ans.text and ans.usage["prompt_tokens"] > text_only.usage["prompt_tokens"]
 
 
-def test_clip_frames_with_timestamps(vlm: ServerConfig, tmp_path: Path) -> None:
+def test_clip_frames_with_timestamps(vlm: ModelServerConfig, tmp_path: Path) -> None:
     clip = Item(id="c1", key="harbour.mp4#t=1.0-5.0", corpus="live", route="clips", modality="video", granularity="clip",
                 source="harbour.mp4", title="Harbour", media_path=_video(tmp_path), start=1.0, end=5.0,
                 transcript="the tide comes in over the harbour wall")
@@ -224,7 +224,7 @@ def test_clip_frames_with_timestamps(vlm: ServerConfig, tmp_path: Path) -> None:
         assert len(framed) == 3 and len({n for _, n in framed}) == 1, prompt
 
 
-def _served_prompt(server: ServerConfig, messages: list[dict]) -> str | None:
+def _served_prompt(server: ModelServerConfig, messages: list[dict]) -> str | None:
     """The prompt vLLM renders for ``messages`` (its /tokenize endpoint), each run of image tokens shown as
     ``<IMAGE xN>``; None when the server has no such endpoint."""
     root = server.base_url.rstrip("/").removesuffix("/v1")
@@ -244,7 +244,7 @@ def _served_prompt(server: ServerConfig, messages: list[dict]) -> str | None:
     return "".join(f"<IMAGE x{n}>" if n >= 8 else t * n for t, n in runs).replace("Ġ", " ").replace("Ċ", "\n")
 
 
-def test_multiple_images_under_the_limit(vlm: ServerConfig, tmp_path: Path) -> None:
+def test_multiple_images_under_the_limit(vlm: ModelServerConfig, tmp_path: Path) -> None:
     kept = [_scored(_image_item(f"shot{i}.jpg", _png(tmp_path, f"shot{i}.png", _photo(72, 10 + i)), f"Shot {i} of the coast"),
                     0.9 - 0.05 * i) for i in range(LIMIT + 2)]
     ans = _gen(vlm, max_images=LIMIT).generate("Which shot shows the coast?", kept)
@@ -255,7 +255,7 @@ def test_multiple_images_under_the_limit(vlm: ServerConfig, tmp_path: Path) -> N
     assert ans.text
 
 
-def test_usage_counts_image_tokens(vlm: ServerConfig) -> None:
+def test_usage_counts_image_tokens(vlm: ModelServerConfig) -> None:
     client = OpenAIClient(vlm)
     counts = {}
     for n in (0, 1, min(3, LIMIT)):
@@ -281,7 +281,7 @@ def _same_size_images(n: int) -> list[dict]:
 
 
 # -- the judge ---------------------------------------------------------------------------------------
-def test_judge_logprobs_with_an_image(vlm: ServerConfig, tmp_path: Path) -> None:
+def test_judge_logprobs_with_an_image(vlm: ModelServerConfig, tmp_path: Path) -> None:
     img_item = _image_item("harbour.jpg", _png(tmp_path, "h.png", _photo(128, 3)), "Boats in a small harbour at dusk")
     txt_item = Item(id="t2", key="tides.md#1", corpus="live", route="paragraph", modality="text", granularity="paragraph",
                     source="tides.md", text="Spring tides flood the harbour wall twice a month.")
@@ -300,7 +300,7 @@ def test_judge_logprobs_with_an_image(vlm: ServerConfig, tmp_path: Path) -> None
     assert len(top) >= 10 and all(v <= 1e-6 for v in top.values())
     assert with_image["usage"]["prompt_tokens"] > as_text["usage"]["prompt_tokens"]
 
-    cfg = MMRAGConfig(server=vlm, rerank=RerankConfig(scorer="vlm-judge"))
+    cfg = MMRAGConfig(model_server=vlm, rerank=RerankConfig(scorer="vlm-judge"))
     scorer = load_scorer(cfg)
     rs = scorer.score(q, hits).values
     print(f"[vllm-vision] vlm-judge RS: {rs}")
@@ -308,7 +308,7 @@ def test_judge_logprobs_with_an_image(vlm: ServerConfig, tmp_path: Path) -> None
 
 
 # -- refusals ----------------------------------------------------------------------------------------
-def test_too_many_images_is_a_clear_error(vlm: ServerConfig, tmp_path: Path) -> None:
+def test_too_many_images_is_a_clear_error(vlm: ModelServerConfig, tmp_path: Path) -> None:
     client = OpenAIClient(vlm)
     with pytest.raises(ServerError) as e:
         client.chat(_image_message(LIMIT + 1), max_tokens=1)
@@ -324,7 +324,7 @@ def test_too_many_images_is_a_clear_error(vlm: ServerConfig, tmp_path: Path) -> 
     assert "\n" not in str(e2.value) and "generator.max_images" in str(e2.value)
 
 
-def test_model_without_vision_is_a_clear_error(server: ServerConfig) -> None:
+def test_model_without_vision_is_a_clear_error(server: ModelServerConfig) -> None:
     if _vision_refusal(server) is None:
         if not TEXT_URL:
             pytest.skip("the server takes images; set MMRAG_VLLM_TEXT_URL to a text-only vLLM server for this test")

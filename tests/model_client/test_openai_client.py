@@ -1,13 +1,13 @@
 import pytest
 
-from mmrag.config import ServerConfig
+from mmrag.config import ModelServerConfig
 from mmrag.errors import ServerError
 from mmrag.model_client import OpenAIClient, chat_text, top_logprobs_of_first_token
 from tests.helpers.openai_stub import Reply, chat_completion, stream_chunks
 
 
 def _client(stub, **kw):
-    return OpenAIClient(ServerConfig(base_url=stub.base_url, model="stub", backoff_s=0.01, **kw))
+    return OpenAIClient(ModelServerConfig(base_url=stub.base_url, model="stub", backoff_s=0.01, **kw))
 
 
 def test_chat_and_logprobs(stub_server):
@@ -70,7 +70,7 @@ def test_malformed_and_unreachable(stub_server):
     stub_server.responder = lambda p, b: Reply(body={"choices": []})
     with pytest.raises(ServerError, match="choices"):
         _client(stub_server).chat([{"role": "user", "content": "x"}])
-    dead = OpenAIClient(ServerConfig(base_url="http://127.0.0.1:9/v1", max_retries=0))
+    dead = OpenAIClient(ModelServerConfig(base_url="http://127.0.0.1:9/v1", max_retries=0))
     with pytest.raises(ServerError, match="unreachable"):
         dead.chat([{"role": "user", "content": "x"}])
 

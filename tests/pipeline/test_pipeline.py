@@ -158,7 +158,7 @@ def test_unreachable_server_is_a_server_error(pipe):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    p = Pipeline.from_config(pipe.config, {"server.base_url": f"http://127.0.0.1:{port}/v1"},
+    p = Pipeline.from_config(pipe.config, {"model_server.base_url": f"http://127.0.0.1:{port}/v1"},
                              registry=pipe.registry, retriever=pipe.retriever, router=pipe.router, scorer=pipe.scorer)
     with pytest.raises(ServerError) as e:
         p.ask(BEES, routes=["paragraph"])

@@ -8,7 +8,7 @@ import math
 import pytest
 from tests.helpers.openai_stub import Reply, chat_completion
 
-from mmrag.config import MMRAGConfig, ServerConfig
+from mmrag.config import MMRAGConfig, ModelServerConfig
 from mmrag.errors import ConfigError, ServerError
 from mmrag.rerank import AdaptiveSelector, load_scorer, rs_from_logprobs
 from mmrag.rerank.served import FallbackScorer, ServedJudgeScorer, ServedRerankerScorer
@@ -20,8 +20,8 @@ def _hit(key: str, text: str, rank: int = 0) -> Hit:
     return Hit(item=item, score=0.0, rank=rank, route="paragraph")
 
 
-def _server(stub, **kw) -> ServerConfig:
-    return ServerConfig(base_url=stub.base_url, model="judge", max_retries=kw.pop("max_retries", 0), backoff_s=0.01, **kw)
+def _server(stub, **kw) -> ModelServerConfig:
+    return ModelServerConfig(base_url=stub.base_url, model="judge", max_retries=kw.pop("max_retries", 0), backoff_s=0.01, **kw)
 
 
 def _by_text(table: dict[str, dict[str, float]], delay_s: float = 0.0):
@@ -159,7 +159,7 @@ def test_missing_logprobs_is_a_clear_error(stub_server):
 
 def test_fallback_scorer_is_used_and_noted(stub_server, text_encoder):
     stub_server.responder = lambda path, body: Reply(status=500, body={"error": "down"})
-    cfg = MMRAGConfig(server=_server(stub_server), rerank={"scorer": "vlm-judge", "fallback_scorer": "bi-encoder"})
+    cfg = MMRAGConfig(model_server=_server(stub_server), rerank={"scorer": "vlm-judge", "fallback_scorer": "bi-encoder"})
     scorer = load_scorer(cfg, text_encoder=text_encoder)
     assert isinstance(scorer, FallbackScorer)
     hits = [_hit("bee", "Honey bees have five eyes."), _hit("car", "The engine has four cylinders.")]

@@ -9,7 +9,7 @@ import pytest
 from tests.helpers.openai_stub import Reply, chat_completion
 from typer.testing import CliRunner
 
-from mmrag.config import MMRAGConfig, RoutingConfig, ServerConfig, load_config
+from mmrag.config import MMRAGConfig, RoutingConfig, ModelServerConfig, load_config
 from mmrag.embeddings import QueryEmbeddings
 from mmrag.errors import ConfigError, InputError, MMRAGError
 from mmrag.registry import CorpusRegistry, CorpusSpec
@@ -264,7 +264,7 @@ def test_fixed_router_and_unknown_routes(registry):
 
 # -- the training-free router --------------------------------------------------------------------------
 def _llm(stub_server, registry, fallback=None):
-    client = OpenAIClient(ServerConfig(base_url=stub_server.base_url, model="stub", max_retries=0, backoff_s=0.0))
+    client = OpenAIClient(ModelServerConfig(base_url=stub_server.base_url, model="stub", max_retries=0, backoff_s=0.0))
     return LLMRouter(client, registry, fallback=fallback)
 
 
@@ -304,7 +304,7 @@ def test_llm_router_falls_back_to_trained_router_visibly(stub_server, registry, 
 
 def test_load_router_llm_kind_uses_config(stub_server, registry, text_encoder):
     stub_server.responder = lambda path, body: Reply(body=chat_completion("A", logprobs={"A": -0.01, "B": -5.0}))
-    cfg = MMRAGConfig(routing=RoutingConfig(kind="llm"), server=ServerConfig(base_url=stub_server.base_url, max_retries=0))
+    cfg = MMRAGConfig(routing=RoutingConfig(kind="llm"), model_server=ModelServerConfig(base_url=stub_server.base_url, max_retries=0))
     d = load_router(cfg, registry, text_encoder=text_encoder).route("What is 2 + 2?")
     assert d.routes == ["none"] and d.router == "llm"
 
